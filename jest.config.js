@@ -1,0 +1,22 @@
+// One Jest project per level: unit tests need no servers; integration tests
+// run against the real local servers that scripts/test-env starts.
+const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
+// @middy/* ships ESM only: let swc turn it into CommonJS for Jest.
+const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
+const common = { testEnvironment: 'node', transform, transformIgnorePatterns, moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      setupFiles: ['<rootDir>/tests/helpers/require-local-env.ts'],
+      slowTestThreshold: 30,
+    },
+  ],
+  reporters: ['default', ['jest-junit', { outputDirectory: 'reports', outputName: 'tests.xml', addFileAttribute: 'true' }]],
+  testTimeout: 120000,
+};
