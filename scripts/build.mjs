@@ -1,0 +1,42 @@
+// Bundle every Lambda handler src/handlers/<name>.ts into build/<name>.js (+ .map) with esbuild.
+// The AWS SDK is bundled (no externals), so the versions in package-lock.json are the ones that run,
+// not whatever SDK the Lambda runtime ships. The output depends only on the repository's contents:
+// paths are relative to the repository root, so two checkouts in different places give the same bytes.
+import { readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const buildOptions = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  sourcemap: 'external', // NODE_OPTIONS=--enable-source-maps finds build/<name>.js.map next to the bundle
+  legalComments: 'none',
+  outdir: 'build',
+  logLevel: 'warning',
+};
+
+function handlers() {
+  const dir = join(root, 'src', 'handlers');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  if (names.length === 0) throw new Error(`no handler (*.ts) in ${dir}`);
+  return names.map((f) => `src/handlers/${f}`);
+}
+
+try {
+  const started = Date.now();
+  const entryPoints = handlers();
+  rmSync(join(root, 'build'), { recursive: true, force: true }); // no stale bundle of a deleted handler
+  await build({ ...buildOptions, entryPoints });
+  const names = entryPoints.map((p) => `build/${p.slice('src/handlers/'.length, -3)}.js`);
+  console.log(`build: ${names.join(' ')} in ${Date.now() - started} ms`);
+} catch (err) {
+  console.error(`build: failed: ${err.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Checks the Terraform module (what `make validate` runs).
+#
+#   scripts/terraform/validate.sh [--no-selftest] [terraform-dir]
+#
+# 1. tfcheck.js: offline schema check of the module and each example (node only).
+# 2. docs.js --check: the README's variables/outputs table is up to date.
+# 3. With terraform on PATH: fmt -check, validate (module through a generated
+#    caller, each example), terraform test (mock providers). The AWS provider is
+#    the real one when `terraform init` can fetch it, else the schema-only stub
+#    in stub-provider/ (dev_overrides, no init). TF_PROVIDER=stub|real forces it.
+# 4. selftest.sh: broken copies of the module must fail these checks.
+#
+# Everything runs on a copy of the tree in a temp dir: nothing is written into the repo.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+selftest=1
+[ "${1:-}" = "--no-selftest" ] && { selftest=0; shift; }
+src=$(cd "${1:-$here/../../terraform}" && pwd)
+export NODE_PATH="$here/../../node_modules${NODE_PATH:+:$NODE_PATH}"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -R "$src" "$work/tf"
+rm -rf "$work/tf/.terraform" "$work/tf"/examples/*/.terraform
+tf="$work/tf"
+passed=0 failed=0 failures=()
+t0=$(date +%s)
+
+# check NAME CMD...: runs CMD, prints its output only when it fails.
+check() {
+  local name=$1 t=$(date +%s%N) out; shift
+  if out=$("$@" 2>&1); then
+    passed=$((passed + 1)); printf '  ok    %-44s %5.1fs\n' "$name" "$(( ($(date +%s%N) - t) / 1000000 ))e-3"
+  else
+    failed=$((failed + 1)); failures+=("$name")
+    printf '  FAIL  %-44s %5.1fs\n' "$name" "$(( ($(date +%s%N) - t) / 1000000 ))e-3"
+    printf '%s\n' "$out" | grep -v -e 'Provider development overrides are in effect' | sed 's/^/        /'
+  fi
+}
+
+echo "validate: $src"
+check "tfcheck module" node "$here/tfcheck.js" "$tf"
+for ex in "$tf"/examples/*/; do check "tfcheck examples/$(basename "$ex")" node "$here/tfcheck.js" "$ex"; done
+check "README variables/outputs table" node "$here/docs.js" --check "$tf"
+
+if ! command -v terraform >/dev/null 2>&1; then
+  echo
+  echo "!!! validate: terraform is NOT on PATH: fmt, validate and terraform test were NOT run;"
+  echo "!!! only the offline schema check (tfcheck) and the README check ran."
+  echo
+else
+  export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+  export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_PLUGIN_CACHE_DIR="$work/plugins"
+  mkdir -p "$TF_PLUGIN_CACHE_DIR"
+  : > "$TF_CLI_CONFIG_FILE"
+  # Which AWS provider: the real one if `terraform init` can fetch it quickly.
+  mode=${TF_PROVIDER:-}
+  if [ -z "$mode" ]; then
+    mkdir -p "$work/probe"
+    printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = ">= 6.0, < 7.0" }\n  }\n}\n' > "$work/probe/main.tf"
+    if (cd "$work/probe" && TF_DATA_DIR="$work/probe/.tfdata" TF_REGISTRY_CLIENT_TIMEOUT=5 \
+        timeout 60 terraform init -backend=false -input=false -no-color >/dev/null 2>&1); then mode=real; else mode=stub; fi
+  fi
+  if [ "$mode" = stub ]; then
+    echo "validate: AWS provider = schema-only stub ($(node -e 'console.log(require("zlib").gunzipSync(require("fs").readFileSync(process.argv[1])).toString().match(/"generated_from":\s*"([^"]*)"/)?.[1] || "?")' "$here/aws-schema.json.gz")); provider-side checks (enums, ConflictsWith) not covered"
+    printf 'provider_installation {\n  dev_overrides {\n    "hashicorp/aws" = "%s"\n  }\n  direct {}\n}\n' "$here/stub-provider/bin" > "$TF_CLI_CONFIG_FILE"
+    export TF_DISABLE_PLUGIN_TLS=1
+  else
+    echo "validate: AWS provider = the real one (terraform init)"
+  fi
+
+  # tfrun DIR ARGS...: terraform in DIR with its own temp data dir; with the
+  # real provider, `init` first (modules + provider from the shared cache).
+  tfrun() {
+    local dir=$1; shift
+    export TF_DATA_DIR="$dir/.terraform"
+    if [ "$mode" = real ]; then
+      [ -d "$TF_DATA_DIR" ] || (cd "$dir" && terraform init -backend=false -input=false -no-color >/dev/null) || return 1
+    elif [ ! -d "$TF_DATA_DIR" ] && grep -qs '^module ' "$dir"/*.tf; then
+      (cd "$dir" && terraform get -no-color >/dev/null) || return 1   # local modules only; no registry
+    fi
+    (cd "$dir" && terraform "$@" -no-color)
+  }
+
+  check "terraform fmt -check" terraform fmt -check -recursive -diff "$tf"
+  node "$here/make-harness.js" "$tf" "$work/caller" >/dev/null 2>&1 || mkdir -p "$work/caller"
+  check "terraform validate (module via a caller)" tfrun "$work/caller" validate
+  for ex in "$tf"/examples/*/; do check "terraform validate examples/$(basename "$ex")" tfrun "${ex%/}" validate; done
+  check "terraform test (mock providers)" tfrun "$tf" test
+fi
+
+echo "validate: $passed passed, $failed failed ($(( $(date +%s) - t0 ))s)"
+if [ "$selftest" = 1 ]; then
+  bash "$here/selftest.sh" || failed=$((failed + 1))
+fi
+[ "$failed" = 0 ] || { echo "validate: FAILED ${failures[*]:-selftest}"; exit 1; }

@@ -1,0 +1,154 @@
+import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
+import type { DestinationConfig, HistoryMode } from './config';
+import type { CopyRequest, CopyResult } from './copy/types';
+import { partSize, partsInFlight } from './core/part-size';
+import { destinationKey, nextSequencer, planCopies, triage } from './core/plan';
+import type { ListedVersion } from './core/source-state';
+import { currentState, replicaTag, versionIdentity } from './core/source-state';
+import type { DestinationCurrent } from './destination';
+import { REPLICA_METADATA_KEY, deleteCurrent, deleteVersion, headCurrent, syncTags } from './destination';
+import type { ChangeMessage } from './events';
+import { listSourceVersions, sourceTags } from './source';
+import type { KeyStateStore } from './state';
+
+export type Action =
+  | 'copied'
+  | 'marker'
+  | 'deleted'
+  | 'tags'
+  | 'in-sync'
+  | `skipped:${'stale' | 'delete-markers-off' | 'permanent-deletes-off' | 'lifecycle' | 'out-of-prefix'}`;
+
+export interface Outcome {
+  destination: string;
+  action: Action;
+  versionsCopied: number;
+  bytes: number;
+  destinationKey?: string;
+  destinationVersionId?: string;
+}
+
+export interface ConvergeContext {
+  source: S3Client;
+  destination: DestinationConfig;
+  destinationClient: S3Client;
+  destinationVersioned: boolean;
+  store: KeyStateStore;
+  historyMode: HistoryMode;
+  replicateSince: Date;
+  copy: (request: CopyRequest) => Promise<CopyResult>;
+  copyLimits: { partsInFlight: number; memoryBudgetBytes: number; checkpointMarginMs: number };
+  remainingTimeMs: () => number;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+/**
+ * Converges one key on one destination after a change (DESIGN §4): read the key's state, drop
+ * obsolete or switched-off changes, apply version-specific deletes and tags, then make the
+ * destination mirror the source's listing — missing versions copied oldest first, and the
+ * destination's current made equal to the source's current. Every step is idempotent, so a
+ * retry after a crash at any point converges too.
+ */
+export async function converge(change: ChangeMessage, ctx: ConvergeContext): Promise<Outcome> {
+  const { destination: dest, store } = ctx;
+  const key = destinationKey(change.key, dest.sourcePrefix, dest.destinationPrefix);
+  const outcome: Outcome = { destination: dest.id, action: 'in-sync', versionsCopied: 0, bytes: 0, destinationKey: key };
+  if (key === undefined) return { ...outcome, action: 'skipped:out-of-prefix' };
+
+  const state = await store.getState();
+  const verdict = triage(change, state?.sequencer, dest);
+  if (!verdict.proceed) return { ...outcome, action: `skipped:${verdict.skip}` };
+
+  const target = { client: ctx.destinationClient, bucket: dest.bucket, key };
+  const now = ctx.now ?? (() => new Date());
+
+  // A version-specific change that is already mirrored is applied to its mapped version.
+  if (change.versionId !== undefined && change.versionId !== 'null') {
+    const mapping = await store.getMapping(change.versionId);
+    if (change.type === 'permanentDelete' && mapping) {
+      if (ctx.destinationVersioned && mapping.destinationVersionId !== undefined) {
+        await deleteVersion(target.client, target.bucket, key, mapping.destinationVersionId);
+      }
+      await store.deleteMapping(change.versionId);
+      outcome.action = 'deleted';
+    }
+    if (change.type === 'tags' && mapping && !mapping.deleteMarker) {
+      const tags = await sourceTags(ctx.source, change.bucket, change.key, change.versionId);
+      await syncTags(target.client, target.bucket, key, ctx.destinationVersioned ? mapping.destinationVersionId : undefined, tags);
+      return { ...outcome, action: 'tags', destinationVersionId: mapping.destinationVersionId };
+    }
+  }
+
+  const listing = await listSourceVersions(ctx.source, change.bucket, change.key);
+  const mapped = await store.mappedIdentities();
+  // An unversioned destination holds one object per key: only the current version matters.
+  const mode = ctx.destinationVersioned ? ctx.historyMode : 'latest';
+  const copies = planCopies({ listing, mode, since: ctx.replicateSince, isMapped: (id) => mapped.has(id) });
+
+  let current: DestinationCurrent = await headCurrent(target.client, target.bucket, key);
+  const copyOne = async (version: ListedVersion) => {
+    const tag = replicaTag(version);
+    // A replica already there means an earlier attempt copied it and died before the map write.
+    const done = current.exists && current.replicaOf === tag;
+    const result = done ? { versionId: current.exists ? current.versionId : undefined, bytes: 0 } : await copyVersion(ctx, change, version, key, tag);
+    if (!done) {
+      outcome.versionsCopied += 1;
+      outcome.bytes += result.bytes;
+    }
+    await store.putMapping(versionIdentity(version), { destinationVersionId: result.versionId, deleteMarker: false, etag: version.etag, size: version.size, copiedAt: now().toISOString() });
+    current = { exists: true, versionId: result.versionId, replicaOf: tag };
+  };
+  for (const version of copies) await copyOne(version);
+
+  const source = currentState(listing);
+  if (source.kind === 'version') {
+    // The destination's current differs (e.g. a marker was undone at the source): copy it again.
+    if (!(current.exists && current.replicaOf === replicaTag(source.version))) await copyOne(source.version);
+  } else {
+    const apply = source.kind === 'marker' ? dest.deleteMarkers : dest.permanentDeletes;
+    if (apply && current.exists) {
+      const markerVersionId = await deleteCurrent(target.client, target.bucket, key);
+      if (source.kind === 'marker' && ctx.destinationVersioned) {
+        await store.putMapping(source.marker.versionId, { destinationVersionId: markerVersionId, deleteMarker: true, copiedAt: now().toISOString() });
+      }
+      outcome.action = source.kind === 'marker' && ctx.destinationVersioned ? 'marker' : 'deleted';
+      current = { exists: false };
+    }
+  }
+  if (outcome.versionsCopied > 0) outcome.action = 'copied';
+
+  await store.putState(
+    {
+      sequencer: nextSequencer(state?.sequencer, change),
+      sourceVersion: source.kind === 'version' ? versionIdentity(source.version) : source.kind === 'marker' ? source.marker.versionId : undefined,
+      destinationVersionId: current.exists ? current.versionId : undefined,
+      deleteMarker: source.kind !== 'version',
+      etag: source.kind === 'version' ? source.version.etag : undefined,
+      size: source.kind === 'version' ? source.version.size : undefined,
+      updatedAt: now().toISOString(),
+    },
+    state?.revision,
+  );
+  return { ...outcome, destinationVersionId: current.exists ? current.versionId : undefined };
+}
+
+function copyVersion(ctx: ConvergeContext, change: ChangeMessage, version: ListedVersion, key: string, tag: string): Promise<CopyResult> {
+  const size = partSize(version.size);
+  return ctx.copy({
+    source: { client: ctx.source, version: { bucket: change.bucket, key: change.key, versionId: version.versionId, etag: version.etag, size: version.size } },
+    destination: {
+      client: ctx.destinationClient,
+      bucket: ctx.destination.bucket,
+      key,
+      ...(ctx.destination.storageClass !== undefined && { storageClass: ctx.destination.storageClass as StorageClass }),
+      ...(ctx.destination.kmsKeyId !== undefined && { kmsKeyId: ctx.destination.kmsKeyId }),
+    },
+    replicaMetadata: { [REPLICA_METADATA_KEY]: tag },
+    checkpoints: ctx.store.uploads(),
+    partsInFlight: partsInFlight(ctx.copyLimits.partsInFlight, size, ctx.copyLimits.memoryBudgetBytes),
+    remainingTimeMs: ctx.remainingTimeMs,
+    checkpointMarginMs: ctx.copyLimits.checkpointMarginMs,
+    ...(ctx.signal !== undefined && { signal: ctx.signal }),
+  });
+}

@@ -1,0 +1,87 @@
+import { UploadPartCommand } from '@aws-sdk/client-s3';
+import { partCount } from '../core/part-size';
+import { CopyCheckpointedError, IntegrityError } from '../errors';
+import { abortUpload } from './abort-upload';
+import type { DonePart } from './complete-upload';
+import { completeUpload } from './complete-upload';
+import { md5 } from './md5';
+import { openUpload } from './open-upload';
+import { runPartPool } from './part-pool';
+import { readSource } from './source-read';
+import type { CopyRequest, CopyResult } from './types';
+import { bareEtag, isPlainMd5Etag } from './verify';
+
+/**
+ * Resumable multipart copy: each part is a ranged, pinned GetObject read into one buffer and an
+ * UploadPart with Content-MD5, at most `partsInFlight` at once. When the invocation runs short of
+ * time it stops starting parts and throws CopyCheckpointedError, leaving upload and checkpoint for
+ * the next attempt. An IntegrityError aborts the upload; any other error keeps it to resume.
+ */
+export async function copyMultipart(request: CopyRequest, partSize: number): Promise<CopyResult> {
+  const { source, destination, checkpoints, signal } = request;
+  const { size } = source.version;
+  const total = partCount(size, partSize);
+  const upload = await openUpload(request, partSize);
+  const target = { bucket: destination.bucket, key: destination.key, uploadId: upload.uploadId };
+
+  // Every part in place: listed ones of the right size (others are uploaded again), then ours.
+  const done = new Map<number, DonePart>();
+  for (const p of upload.listed) {
+    if (p.partNumber >= 1 && p.partNumber <= total && p.size === partLength(p.partNumber)) {
+      done.set(p.partNumber, { etag: p.etag, md5Hex: bareEtag(p.etag) });
+    }
+  }
+  const prefetched = new Map(upload.firstPart ? [[1, upload.firstPart.bytes]] : []);
+  const missing = Array.from({ length: total }, (_, i) => i + 1).filter((n) => !done.has(n));
+
+  async function copyPart(partNumber: number): Promise<void> {
+    const start = (partNumber - 1) * partSize;
+    let bytes = prefetched.get(partNumber);
+    prefetched.delete(partNumber);
+    bytes ??= (await readSource(source.client, source.version, { start, length: partLength(partNumber) }, signal)).bytes;
+    const digest = md5(bytes);
+    const uploaded = await destination.client.send(
+      new UploadPartCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        UploadId: target.uploadId,
+        PartNumber: partNumber,
+        Body: bytes,
+        ContentLength: bytes.length,
+        ContentMD5: digest.toString('base64'),
+      }),
+      { abortSignal: signal },
+    );
+    const hex = digest.toString('hex');
+    if (isPlainMd5Etag(uploaded.ETag, uploaded.ServerSideEncryption) && bareEtag(uploaded.ETag) !== hex) {
+      throw new IntegrityError(`part ${partNumber} of ${target.key}: destination ETag ${uploaded.ETag}, sent MD5 ${hex}`);
+    }
+    if (!uploaded.ETag) throw new Error(`UploadPart ${partNumber} of ${target.key} returned no ETag`);
+    done.set(partNumber, { etag: uploaded.ETag, md5Hex: hex });
+  }
+
+  function partLength(partNumber: number): number {
+    return Math.min(partSize, size - (partNumber - 1) * partSize);
+  }
+
+  try {
+    const { stopped } = await runPartPool(
+      missing,
+      request.partsInFlight,
+      () => request.remainingTimeMs() < request.checkpointMarginMs,
+      copyPart,
+    );
+    prefetched.clear();
+    if (stopped && done.size < total) throw new CopyCheckpointedError(done.size, total);
+  } catch (err) {
+    if (err instanceof IntegrityError) {
+      await abortUpload(destination.client, target, signal);
+      await checkpoints.clear();
+    }
+    throw err;
+  }
+
+  const result = await completeUpload(request, target, done, total);
+  await checkpoints.clear();
+  return { ...result, parts: total, resumed: upload.resumed };
+}

@@ -1,0 +1,39 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { IntegrityError } from '../errors';
+import { md5 } from './md5';
+import { objectAttributes } from './object-attributes';
+import { readSource } from './source-read';
+import { sourceTagging } from './source-tagging';
+import type { CopyRequest, CopyResult } from './types';
+import { bareEtag, isPlainMd5Etag } from './verify';
+
+/**
+ * Copy an object of at most one part: read it whole into memory, check it against the source's
+ * ETag when that is a plain MD5, and write it with one PutObject carrying Content-MD5, which the
+ * destination verifies.
+ */
+export async function copySinglePart(request: CopyRequest): Promise<CopyResult> {
+  const { source, destination, signal } = request;
+  const { version } = source;
+  const { response, bytes } = await readSource(source.client, version, undefined, signal);
+  const digest = md5(bytes);
+  if (isPlainMd5Etag(response.ETag, response.ServerSideEncryption) && bareEtag(response.ETag) !== digest.toString('hex')) {
+    throw new IntegrityError(
+      `s3://${version.bucket}/${version.key} version ${version.versionId}: MD5 of the bytes read ` +
+        `${digest.toString('hex')} differs from the source ETag ${response.ETag}`,
+    );
+  }
+  const tagging = await sourceTagging(source.client, version, response.TagCount, signal);
+  const put = await destination.client.send(
+    new PutObjectCommand({
+      Bucket: destination.bucket,
+      Key: destination.key,
+      Body: bytes,
+      ContentLength: bytes.length,
+      ContentMD5: digest.toString('base64'),
+      ...objectAttributes(response, tagging, request),
+    }),
+    { abortSignal: signal },
+  );
+  return { versionId: put.VersionId, etag: put.ETag ?? '', bytes: bytes.length, parts: 1, resumed: false };
+}

@@ -1,0 +1,60 @@
+import type { S3Client, Tag } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
+  GetBucketVersioningCommand,
+  HeadObjectCommand,
+  PutObjectTaggingCommand,
+} from '@aws-sdk/client-s3';
+
+/** The metadata key every replica carries: which source version (and bytes) it holds. */
+export const REPLICA_METADATA_KEY = 'partition-replica-of';
+
+export type DestinationCurrent =
+  | { exists: true; versionId: string | undefined; replicaOf: string | undefined }
+  | { exists: false };
+
+/** What the destination's current object is. A 404 means absent or delete-marked: both are "not there". */
+export async function headCurrent(client: S3Client, bucket: string, key: string): Promise<DestinationCurrent> {
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { exists: true, versionId: head.VersionId, replicaOf: head.Metadata?.[REPLICA_METADATA_KEY] };
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'NotFound' || error.name === 'NoSuchKey')) return { exists: false };
+    throw error;
+  }
+}
+
+/** Deletes the current object: a delete marker in a versioned bucket. Returns the marker's version id. */
+export async function deleteCurrent(client: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  const result = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  return result.VersionId;
+}
+
+/** Permanently deletes one version; an already-gone version is fine (idempotent). */
+export async function deleteVersion(client: S3Client, bucket: string, key: string, versionId: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+}
+
+/** Makes the tags of one destination version equal to `tags`. */
+export async function syncTags(client: S3Client, bucket: string, key: string, versionId: string | undefined, tags: Tag[]): Promise<void> {
+  if (tags.length === 0) {
+    await client.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  } else {
+    await client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId, Tagging: { TagSet: tags } }));
+  }
+}
+
+/** Whether the destination bucket keeps versions (cached per bucket for the container's life). */
+export class VersioningCache {
+  private readonly known = new Map<string, boolean>();
+
+  public async isVersioned(client: S3Client, bucket: string): Promise<boolean> {
+    const cached = this.known.get(bucket);
+    if (cached !== undefined) return cached;
+    const { Status } = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+    const versioned = Status === 'Enabled';
+    this.known.set(bucket, versioned);
+    return versioned;
+  }
+}

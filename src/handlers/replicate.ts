@@ -1,0 +1,17 @@
+import { DestinationClients, documentClient, secretsClient, sourceS3Client, sqsClient } from '../clients';
+import { loadReplicateConfig } from '../config';
+import { copyVersion } from '../copy/copy-version';
+import { CredentialsCache } from '../credentials';
+import { createReplicateHandler } from '../replicate-function';
+
+// Read at cold start: a bad configuration fails here, naming the variable.
+const config = loadReplicateConfig(process.env);
+
+export const handler = createReplicateHandler({
+  config,
+  source: sourceS3Client(config.endpoints),
+  documents: documentClient(config.endpoints),
+  sqs: sqsClient(config.endpoints),
+  destinations: new DestinationClients(new CredentialsCache(secretsClient(config.endpoints), config.secretCacheTtlMs), config.endpoints),
+  copy: copyVersion,
+});

@@ -1,0 +1,124 @@
+# Roles of the relay and replicate functions. Actions: docs/CONTRACTS.md.
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = "${var.name}-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "relay" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["relay"].arn}:*"]
+  }
+
+  statement {
+    sid       = "Queue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.main.arn, aws_sqs_queue.events_dlq.arn]
+  }
+}
+
+data "aws_iam_policy_document" "replicate" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["replicate"].arn}:*"]
+  }
+
+  # Read-only on the source bucket.
+  statement {
+    sid       = "SourceBucket"
+    actions   = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"]
+    resources = [local.source_bucket_arn]
+
+    dynamic "condition" {
+      for_each = length(var.source_prefixes) == 0 ? [] : [1]
+      content {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = [for p in var.source_prefixes : "${p}*"]
+      }
+    }
+  }
+
+  statement {
+    sid       = "SourceObjects"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"]
+    resources = local.source_object_arns
+  }
+
+  dynamic "statement" {
+    for_each = length(var.source_kms_keys) == 0 ? [] : [1]
+    content {
+      sid       = "SourceKeys"
+      actions   = ["kms:Decrypt"]
+      resources = [for k in var.source_kms_keys : k.arn]
+    }
+  }
+
+  statement {
+    sid       = "Table"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid       = "Queue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.main.arn]
+  }
+
+  statement {
+    sid       = "DeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  statement {
+    sid       = "Secret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.destination.arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.secret_kms_key_arn == null ? [] : [var.secret_kms_key_arn]
+    content {
+      sid       = "SecretKey"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
+
+  name = "${var.name}-${each.key}"
+  role = aws_iam_role.function[each.key].id
+  policy = {
+    relay     = data.aws_iam_policy_document.relay.json
+    replicate = data.aws_iam_policy_document.replicate.json
+  }[each.key]
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for k in var.source_kms_keys : split(":", k.arn)[1] == local.source_partition])
+      error_message = "source_kms_keys must be keys in the source partition (${local.source_partition})."
+    }
+  }
+}
