@@ -16,7 +16,7 @@ const buildOptions = {
   target: 'node22',
   format: 'cjs',
   minify: true,
-  sourcemap: 'external', // NODE_OPTIONS=--enable-source-maps finds build/<name>.js.map next to the bundle
+  sourcemap: 'linked', // build/<name>.js.map plus the comment NODE_OPTIONS=--enable-source-maps needs to find it
   legalComments: 'none',
   outdir: 'build',
   logLevel: 'warning',

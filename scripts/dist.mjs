@@ -2,7 +2,7 @@
 // the same for the same inputs (sorted entries, fixed timestamps and modes, no directory entries).
 // <hash> identifies the inputs of the build, not the zip: see inputHash().
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { finished } from 'node:stream/promises';
@@ -42,7 +42,8 @@ export function zipPath(hash, root = ROOT) {
 }
 
 async function writeZip(root, path) {
-  const names = readdirSync(join(root, 'build')).filter((f) => f.endsWith('.js') || f.endsWith('.js.map')).sort();
+  const dir = join(root, 'build');
+  const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.js') || f.endsWith('.js.map')).sort() : [];
   if (!names.some((f) => f.endsWith('.js'))) throw new Error('build/ holds no .js bundle: run make build first');
   const zip = new yazl.ZipFile();
   for (const name of names) zip.addBuffer(readFileSync(join(root, 'build', name)), name, ENTRY_OPTIONS);

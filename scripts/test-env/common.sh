@@ -11,7 +11,7 @@ MON_PORT="${MON_PORT:-3301}"         # ceph monitor (msgr2); the OSD picks free 
 DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
 OSD_STORE="${OSD_STORE:-bluestore}"  # or memstore (faster start, but keeps ~2x the data in RAM)
 START_TIMEOUT="${START_TIMEOUT:-120}"
-STOP_GRACE="${STOP_GRACE:-2}"        # seconds between SIGTERM and SIGKILL: the data is throw-away
+STOP_GRACE="${STOP_GRACE:-1}"        # seconds between SIGTERM and SIGKILL: the data is throw-away
 MARKER=.created-by-test-env          # start.sh wipes and stop.sh deletes only dirs holding it
 DAEMONS=(dynalite client.rgw.a osd.0 mon.a) # stop order
 

@@ -1,6 +1,6 @@
 // Smoke test of the local test environment (scripts/test-env): each test checks a property
 // the replication tests rely on, and fails if the servers do not provide it.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   GetBucketVersioningCommand,
@@ -60,16 +60,14 @@ async function errorOf(p: Promise<unknown>): Promise<{ name: string; status: num
   throw new Error('expected the call to fail, it succeeded');
 }
 
-/** Deterministic pseudo-random bytes in 1 MiB chunks, hashed as they are produced. */
+/** Random bytes of unknown length to the SDK, 1 MiB at a time, hashed as they are produced. */
 function generatedStream(size: number, hash: ReturnType<typeof createHash>): Readable {
   let produced = 0;
-  let counter = 0;
   return new Readable({
     read() {
       if (produced >= size) return void this.push(null);
-      const n = Math.min(MiB, size - produced);
-      const chunk = Buffer.alloc(n);
-      for (let o = 0; o < n; o += 32) createHash('sha256').update(`${counter++}`).digest().copy(chunk, o);
+      const chunk = randomBytes(Math.min(MiB, size - produced));
+      const n = chunk.length;
       hash.update(chunk);
       produced += n;
       this.push(chunk);
