@@ -91,7 +91,8 @@ export async function run({ env = process.env, root = ROOT, client, print = cons
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   run().catch((err) => {
-    console.error(`upload-package: failed: ${err.message}`);
+    const status = err.$metadata?.httpStatusCode; // an S3 error: its code says more than its message
+    console.error(`upload-package: failed: ${status ? `${err.name} (HTTP ${status}): ` : ''}${err.message}`);
     process.exit(1);
   });
 }

@@ -7,7 +7,10 @@ import { ConfigError } from './errors';
  * before it touches a message.
  */
 
-const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+/** "is required" when the variable is absent, else `rule`. */
+const requiredOr = (rule: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : rule);
+
+const bucketName = z.string({ error: requiredOr('must be an S3 bucket name') }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
 const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as us-gov-west-1');
 
 const destinationSchema = z.strictObject({
@@ -76,21 +79,21 @@ function describe(error: z.ZodError): string {
 }
 
 const required = z.string({ error: 'is required' }).min(1, 'is required');
-const url = z.url({ error: 'must be a URL' });
+const url = z.url({ error: requiredOr('must be a URL') });
 const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 const positiveInt = (max: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 
 function readEndpoints(env: Env): Endpoints {
   const optionalUrl = url.optional();
-  return {
+  return Object.freeze({
     sourceS3: read(env, 'SOURCE_S3_ENDPOINT', optionalUrl),
     destinationS3: read(env, 'DESTINATION_S3_ENDPOINT', optionalUrl),
     dynamodb: read(env, 'DYNAMODB_ENDPOINT', optionalUrl),
     sqs: read(env, 'SQS_ENDPOINT', optionalUrl),
     secretsManager: read(env, 'SECRETS_MANAGER_ENDPOINT', optionalUrl),
     forcePathStyle: read(env, 'S3_FORCE_PATH_STYLE', flag.optional()) ?? false,
-  };
+  });
 }
 
 const destinationsSchema = z
@@ -117,7 +120,7 @@ export function loadReplicateConfig(env: Env): ReplicateConfig {
     dlqUrl: read(env, 'DLQ_URL', url),
     queueUrl: read(env, 'QUEUE_URL', url.optional()),
     sourceBucket: read(env, 'SOURCE_BUCKET', bucketName),
-    destinations: Object.freeze(read(env, 'DESTINATIONS', destinationsSchema)),
+    destinations: Object.freeze(read(env, 'DESTINATIONS', destinationsSchema).map((d) => Object.freeze(d))),
     historyMode: read(env, 'HISTORY_MODE', z.enum(['all', 'latest'], { error: 'must be all or latest' }).optional()) ?? 'all',
     replicateSince: new Date(read(env, 'REPLICATE_SINCE', z.iso.datetime({ offset: true, error: 'must be an ISO-8601 timestamp' }).optional()) ?? 0),
     partsInFlight: read(env, 'PARTS_IN_FLIGHT', positiveInt(64).optional()) ?? 4,

@@ -4,7 +4,7 @@ import type { CopyRequest, CopyResult } from './copy/types';
 import { partSize, partsInFlight } from './core/part-size';
 import { destinationKey, nextSequencer, planCopies, triage } from './core/plan';
 import type { ListedVersion } from './core/source-state';
-import { currentState, replicaTag, versionIdentity } from './core/source-state';
+import { currentState, isReplicaOf, replicaTag, versionIdentity } from './core/source-state';
 import type { DestinationCurrent } from './destination';
 import { REPLICA_METADATA_KEY, deleteCurrent, deleteVersion, headCurrent, syncTags } from './destination';
 import type { ChangeMessage } from './events';
@@ -90,7 +90,7 @@ export async function converge(change: ChangeMessage, ctx: ConvergeContext): Pro
   const copyOne = async (version: ListedVersion) => {
     const tag = replicaTag(version);
     // A replica already there means an earlier attempt copied it and died before the map write.
-    const done = current.exists && current.replicaOf === tag;
+    const done = current.exists && isReplicaOf(current.replicaOf, version);
     const result = done ? { versionId: current.exists ? current.versionId : undefined, bytes: 0 } : await copyVersion(ctx, change, version, key, tag);
     if (!done) {
       outcome.versionsCopied += 1;
@@ -104,7 +104,7 @@ export async function converge(change: ChangeMessage, ctx: ConvergeContext): Pro
   const source = currentState(listing);
   if (source.kind === 'version') {
     // The destination's current differs (e.g. a marker was undone at the source): copy it again.
-    if (!(current.exists && current.replicaOf === replicaTag(source.version))) await copyOne(source.version);
+    if (!(current.exists && isReplicaOf(current.replicaOf, source.version))) await copyOne(source.version);
   } else {
     const apply = source.kind === 'marker' ? dest.deleteMarkers : dest.permanentDeletes;
     if (apply && current.exists) {

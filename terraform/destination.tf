@@ -35,6 +35,7 @@ data "aws_iam_policy_document" "destination" {
 
   statement {
     sid       = "DestinationBucket"
+    effect    = "Allow"
     actions   = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"]
     resources = [local.destination_bucket_arn]
 
@@ -49,7 +50,8 @@ data "aws_iam_policy_document" "destination" {
   }
 
   statement {
-    sid = "DestinationObjects"
+    sid    = "DestinationObjects"
+    effect = "Allow"
     actions = [
       "s3:PutObject",
       "s3:AbortMultipartUpload",
@@ -70,6 +72,7 @@ data "aws_iam_policy_document" "destination" {
     for_each = var.destination_kms_key == null ? [] : [var.destination_kms_key.arn]
     content {
       sid       = "DestinationKey"
+      effect    = "Allow"
       actions   = ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"]
       resources = [statement.value]
     }

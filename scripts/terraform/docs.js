@@ -12,6 +12,7 @@ const { parse } = require('@cdktn/hcl2json');
 const BEGIN = '<!-- BEGIN_TF_DOCS -->';
 const END = '<!-- END_TF_DOCS -->';
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n\s*/g, ' ');
+const text = (s) => cell(s).replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const code = (s) => '`' + cell(s) + '`';
 const unexpr = (s) => String(s).replace(/^\$\{([\s\S]*)\}$/, '$1').replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')');
 
@@ -29,10 +30,10 @@ async function render(dir) {
   for (const [name, v] of vars) {
     const required = !('default' in v);
     const def = required ? 'n/a' : code(typeof v.default === 'string' ? JSON.stringify(v.default) : JSON.stringify(v.default));
-    lines.push(`| ${name} | ${cell(v.description || '')} | ${code(unexpr(v.type || 'any'))} | ${def} | ${required ? 'yes' : 'no'} |`);
+    lines.push(`| ${name} | ${text(v.description || '')} | ${code(unexpr(v.type || 'any'))} | ${def} | ${required ? 'yes' : 'no'} |`);
   }
   lines.push('', '## Outputs', '', '| Name | Description |', '|------|-------------|');
-  for (const [name, o] of outs) lines.push(`| ${name} | ${cell(o.description || '')} |`);
+  for (const [name, o] of outs) lines.push(`| ${name} | ${text(o.description || '')} |`);
   return lines.join('\n');
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // tfcheck: offline static checks for a Terraform module that uses hashicorp/aws.
 //
-//   node tfcheck.js <module-dir> [--schema aws-schema.json[.gz]] [--json]
+//   node tfcheck.js <module-dir>... [--schema aws-schema.json[.gz]] [--json]
 //
 // Parses every *.tf in <module-dir> with @cdktn/hcl2json (HashiCorp's HCL
 // parser compiled to WASM) and checks it against an AWS provider schema in the
@@ -15,13 +15,14 @@ const hcl = require('@cdktn/hcl2json');
 
 // ---------------------------------------------------------------- arguments
 const argv = process.argv.slice(2);
-let dir = null, schemaFile = path.join(__dirname, 'aws-schema.json.gz'), asJson = false;
+const dirs = [];
+let schemaFile = path.join(__dirname, 'aws-schema.json.gz'), asJson = false;
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--schema') schemaFile = argv[++i];
   else if (argv[i] === '--json') asJson = true;
-  else dir = argv[i];
+  else dirs.push(argv[i]);
 }
-if (!dir) { console.error('usage: tfcheck.js <module-dir> [--schema file] [--json]'); process.exit(2); }
+if (!dirs.length) { console.error('usage: tfcheck.js <module-dir>... [--schema file] [--json]'); process.exit(2); }
 
 function loadSchema(file) {
   let buf = fs.readFileSync(file);
@@ -183,9 +184,9 @@ function attrNamesOf(schema) {
   return new Set([...Object.keys(b.attributes || {}), ...Object.keys(b.block_types || {})]);
 }
 
-async function main() {
+async function main(dir, schema) {
   const t0 = Date.now();
-  const schema = loadSchema(schemaFile);
+  diags.length = 0;
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.tf')).sort();
   if (!files.length) { console.error(`tfcheck: no .tf files in ${dir}`); process.exit(2); }
 
@@ -379,7 +380,10 @@ async function main() {
     console.log(errors.length ? `tfcheck: ${errors.length} error(s), ${diags.length - errors.length} warning(s) in ${files.length} file(s) [${elapsed} ms; schema ${schema.generatedFrom}]`
       : `Success! The configuration is valid${diags.length ? `, with ${diags.length} warning(s)` : ''}. [${files.length} file(s), ${elapsed} ms; schema ${schema.generatedFrom}]`);
   }
-  process.exitCode = errors.length ? 1 : 0;
+  if (errors.length) process.exitCode = 1;
 }
 
-main().catch((e) => { console.error(e.stack || e); process.exit(2); });
+(async () => {
+  const schema = loadSchema(schemaFile);
+  for (const dir of dirs) await main(dir, schema);
+})().catch((e) => { console.error(e.stack || e); process.exit(2); });

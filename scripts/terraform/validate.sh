@@ -27,9 +27,12 @@ tf="$work/tf"
 passed=0 failed=0 failures=()
 t0=$(date +%s)
 
-# check NAME CMD...: runs CMD, prints its output only when it fails.
+# check STEP NAME CMD...: runs CMD (unless VALIDATE_STEPS leaves STEP out),
+# prints its output only when it fails.
 check() {
-  local name=$1 t=$(date +%s%N) out; shift
+  local step=$1 name=$2 t out; shift 2
+  case " ${VALIDATE_STEPS:-tfcheck docs fmt validate test} " in *" $step "*) ;; *) return 0 ;; esac
+  t=$(date +%s%N)
   if out=$("$@" 2>&1); then
     passed=$((passed + 1)); printf '  ok    %-44s %5.1fs\n' "$name" "$(( ($(date +%s%N) - t) / 1000000 ))e-3"
   else
@@ -40,9 +43,8 @@ check() {
 }
 
 echo "validate: $src"
-check "tfcheck module" node "$here/tfcheck.js" "$tf"
-for ex in "$tf"/examples/*/; do check "tfcheck examples/$(basename "$ex")" node "$here/tfcheck.js" "$ex"; done
-check "README variables/outputs table" node "$here/docs.js" --check "$tf"
+check tfcheck "tfcheck (module and examples)" node "$here/tfcheck.js" "$tf" "$tf"/examples/*/
+check docs "README variables/outputs table" node "$here/docs.js" --check "$tf"
 
 if ! command -v terraform >/dev/null 2>&1; then
   echo
@@ -57,15 +59,21 @@ else
   # Which AWS provider: the real one if `terraform init` can fetch it quickly.
   mode=${TF_PROVIDER:-}
   if [ -z "$mode" ]; then
+    t=$(date +%s)
     mkdir -p "$work/probe"
     printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = ">= 6.0, < 7.0" }\n  }\n}\n' > "$work/probe/main.tf"
     if (cd "$work/probe" && TF_DATA_DIR="$work/probe/.tfdata" TF_REGISTRY_CLIENT_TIMEOUT=5 \
         timeout 60 terraform init -backend=false -input=false -no-color >/dev/null 2>&1); then mode=real; else mode=stub; fi
+    echo "validate: provider probe (terraform init) took $(( $(date +%s) - t ))s"
   fi
+  export TF_PROVIDER=$mode   # selftest.sh reuses the answer
   if [ "$mode" = stub ]; then
     echo "validate: AWS provider = schema-only stub ($(node -e 'console.log(require("zlib").gunzipSync(require("fs").readFileSync(process.argv[1])).toString().match(/"generated_from":\s*"([^"]*)"/)?.[1] || "?")' "$here/aws-schema.json.gz")); provider-side checks (enums, ConflictsWith) not covered"
     printf 'provider_installation {\n  dev_overrides {\n    "hashicorp/aws" = "%s"\n  }\n  direct {}\n}\n' "$here/stub-provider/bin" > "$TF_CLI_CONFIG_FILE"
-    export TF_DISABLE_PLUGIN_TLS=1
+    # The stub speaks plain gRPC on a unix socket; it serves the part of the
+    # schema the tree names (stub-provider/subset.js) and caches the encoded response.
+    export TF_DISABLE_PLUGIN_TLS=1 TFSTUB_SCHEMA="$work/aws-schema.json" TFSTUB_CACHE_DIR="$work"
+    node "$here/stub-provider/subset.js" "$here/aws-schema.json.gz" "$tf" "$TFSTUB_SCHEMA"
   else
     echo "validate: AWS provider = the real one (terraform init)"
   fi
@@ -83,15 +91,15 @@ else
     (cd "$dir" && terraform "$@" -no-color)
   }
 
-  check "terraform fmt -check" terraform fmt -check -recursive -diff "$tf"
+  check fmt "terraform fmt -check" terraform fmt -check -recursive -diff "$tf"
   node "$here/make-harness.js" "$tf" "$work/caller" >/dev/null 2>&1 || mkdir -p "$work/caller"
-  check "terraform validate (module via a caller)" tfrun "$work/caller" validate
-  for ex in "$tf"/examples/*/; do check "terraform validate examples/$(basename "$ex")" tfrun "${ex%/}" validate; done
-  check "terraform test (mock providers)" tfrun "$tf" test
+  check validate "terraform validate (module via a caller)" tfrun "$work/caller" validate
+  for ex in "$tf"/examples/*/; do check validate "terraform validate examples/$(basename "$ex")" tfrun "${ex%/}" validate; done
+  check test "terraform test (mock providers)" tfrun "$tf" test ${TF_TEST_FILTER:+-filter="$TF_TEST_FILTER"}
 fi
 
 echo "validate: $passed passed, $failed failed ($(( $(date +%s) - t0 ))s)"
 if [ "$selftest" = 1 ]; then
-  bash "$here/selftest.sh" || failed=$((failed + 1))
+  bash "$here/selftest.sh" "$src" || failed=$((failed + 1))
 fi
 [ "$failed" = 0 ] || { echo "validate: FAILED ${failures[*]:-selftest}"; exit 1; }

@@ -1,4 +1,10 @@
-import { CompleteMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { Tag } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectTaggingCommand,
+} from '@aws-sdk/client-s3';
 import { IntegrityError } from '../errors';
 import type { CopyRequest } from './types';
 import { bareEtag, compositeEtag } from './verify';
@@ -15,12 +21,14 @@ export interface DonePart {
  * ETag from CompleteMultipartUpload, so the ETag is read back): the size must be the source's, and
  * unless the object is SSE-KMS its ETag must be the composite MD5 of our parts. A replica that
  * fails this is deleted, so that nothing mistakes it for a good copy, and IntegrityError is thrown.
+ * The source's tags are then put on the written version.
  */
 export async function completeUpload(
   request: CopyRequest,
   target: { bucket: string; key: string; uploadId: string },
   done: ReadonlyMap<number, DonePart>,
   total: number,
+  tags: Tag[],
 ): Promise<{ versionId: string | undefined; etag: string; bytes: number }> {
   const { destination, signal } = request;
   const numbers = [...done.keys()].sort((a, b) => a - b);
@@ -58,5 +66,13 @@ export async function completeUpload(
     await request.checkpoints.clear();
     throw new IntegrityError(`s3://${target.bucket}/${target.key}: the completed replica has ${problem}; it was deleted`);
   }
-  return { versionId: versionId ?? head.VersionId, etag: head.ETag ?? '', bytes: size };
+  const written = versionId ?? head.VersionId;
+  if (tags.length > 0) {
+    // Also sent on CreateMultipartUpload (atomic on AWS); Ceph RGW 16 ignores them there.
+    await destination.client.send(
+      new PutObjectTaggingCommand({ Bucket: target.bucket, Key: target.key, VersionId: written, Tagging: { TagSet: tags } }),
+      { abortSignal: signal },
+    );
+  }
+  return { versionId: written, etag: head.ETag ?? '', bytes: size };
 }

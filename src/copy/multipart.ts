@@ -31,14 +31,25 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
       done.set(p.partNumber, { etag: p.etag, md5Hex: bareEtag(p.etag) });
     }
   }
-  const prefetched = new Map(upload.firstPart ? [[1, upload.firstPart.bytes]] : []);
   const missing = Array.from({ length: total }, (_, i) => i + 1).filter((n) => !done.has(n));
+  // One buffer per part in flight, reused from part to part; part 1 comes already read.
+  let firstPart = upload.firstPart?.bytes;
+  const free: Buffer[] = [];
 
   async function copyPart(partNumber: number): Promise<void> {
-    const start = (partNumber - 1) * partSize;
-    let bytes = prefetched.get(partNumber);
-    prefetched.delete(partNumber);
-    bytes ??= (await readSource(source.client, source.version, { start, length: partLength(partNumber) }, signal)).bytes;
+    const prefetched = partNumber === 1 ? firstPart : undefined;
+    if (partNumber === 1) firstPart = undefined;
+    const buffer = prefetched ?? free.pop() ?? Buffer.allocUnsafe(partSize);
+    try {
+      const range = { start: (partNumber - 1) * partSize, length: partLength(partNumber) };
+      const bytes = prefetched ?? (await readSource(source.client, source.version, range, signal, buffer)).bytes;
+      await uploadPart(partNumber, bytes);
+    } finally {
+      free.push(buffer);
+    }
+  }
+
+  async function uploadPart(partNumber: number, bytes: Buffer): Promise<void> {
     const digest = md5(bytes);
     const uploaded = await destination.client.send(
       new UploadPartCommand({
@@ -71,7 +82,7 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
       () => request.remainingTimeMs() < request.checkpointMarginMs,
       copyPart,
     );
-    prefetched.clear();
+    firstPart = undefined;
     if (stopped && done.size < total) throw new CopyCheckpointedError(done.size, total);
   } catch (err) {
     if (err instanceof IntegrityError) {
@@ -81,7 +92,7 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
     throw err;
   }
 
-  const result = await completeUpload(request, target, done, total);
+  const result = await completeUpload(request, target, done, total, upload.tags);
   await checkpoints.clear();
   return { ...result, parts: total, resumed: upload.resumed };
 }

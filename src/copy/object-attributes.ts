@@ -1,4 +1,4 @@
-import type { GetObjectCommandOutput, PutObjectCommandInput } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, PutObjectCommandInput, Tag } from '@aws-sdk/client-s3';
 import type { CopyRequest } from './types';
 
 /** What the replica carries over from the source: shared by PutObject and CreateMultipartUpload. */
@@ -20,13 +20,13 @@ export type ObjectAttributes = Pick<
 
 /**
  * Attributes for the replica: the source's content headers and user metadata (with the replica
- * marker on top), its tags, its storage class unless the destination overrides it, and the
+ * marker on top), its tags (URL query encoded, as the Tagging header wants), its storage class unless the destination overrides it, and the
  * destination's KMS key. STANDARD is never sent: it is the default everywhere, and leaving it out
  * keeps S3-compatible servers without storage-class support working. Unset fields stay absent.
  */
 export function objectAttributes(
   source: Omit<GetObjectCommandOutput, 'Body'>,
-  tagging: string | undefined,
+  tags: readonly Tag[],
   request: Pick<CopyRequest, 'destination' | 'replicaMetadata'>,
 ): ObjectAttributes {
   const { destination } = request;
@@ -40,7 +40,7 @@ export function objectAttributes(
     Expires: source.Expires,
     WebsiteRedirectLocation: source.WebsiteRedirectLocation,
     Metadata: { ...source.Metadata, ...request.replicaMetadata },
-    Tagging: tagging,
+    Tagging: tags.length ? tags.map((t) => `${encodeURIComponent(t.Key ?? '')}=${encodeURIComponent(t.Value ?? '')}`).join('&') : undefined,
     StorageClass: storageClass === 'STANDARD' ? undefined : storageClass,
     ...(destination.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: destination.kmsKeyId } : {}),
   };

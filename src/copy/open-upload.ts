@@ -1,3 +1,4 @@
+import type { Tag } from '@aws-sdk/client-s3';
 import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { abortUpload } from './abort-upload';
 import type { ListedPart } from './list-parts';
@@ -14,6 +15,8 @@ export interface OpenUpload {
   /** Parts an earlier invocation already uploaded (empty for a new upload). */
   listed: ListedPart[];
   resumed: boolean;
+  /** The source's tags, set again once the upload completes (RGW ignores them on create). */
+  tags: Tag[];
   /** Part 1, read to learn the source's attributes before creating the upload. */
   firstPart?: SourceBytes;
 }
@@ -31,10 +34,13 @@ export async function openUpload(request: CopyRequest, partSize: number): Promis
   if (saved) {
     const target = { bucket: destination.bucket, key: saved.destinationKey, uploadId: saved.uploadId };
     if (isSameCopy(saved, request, partSize)) {
-      try {
-        return { uploadId: saved.uploadId, listed: await listParts(destination.client, target, signal), resumed: true };
-      } catch (err) {
-        if ((err as { name?: string }).name !== 'NoSuchUpload') throw err; // gone: start afresh
+      const listed = await listParts(destination.client, target, signal).catch((err: unknown) => {
+        if ((err as { name?: string }).name === 'NoSuchUpload') return undefined; // gone: start afresh
+        throw err;
+      });
+      if (listed) {
+        const tags = await sourceTagging(source.client, version, undefined, signal);
+        return { uploadId: saved.uploadId, listed, resumed: true, tags };
       }
     } else {
       await abortUpload(destination.client, target, signal);
@@ -43,12 +49,12 @@ export async function openUpload(request: CopyRequest, partSize: number): Promis
   }
 
   const firstPart = await readSource(source.client, version, { start: 0, length: Math.min(partSize, version.size) }, signal);
-  const tagging = await sourceTagging(source.client, version, firstPart.response.TagCount, signal);
+  const tags = await sourceTagging(source.client, version, firstPart.response.TagCount ?? 0, signal);
   const created = await destination.client.send(
     new CreateMultipartUploadCommand({
       Bucket: destination.bucket,
       Key: destination.key,
-      ...objectAttributes(firstPart.response, tagging, request),
+      ...objectAttributes(firstPart.response, tags, request),
     }),
     { abortSignal: signal },
   );
@@ -61,7 +67,7 @@ export async function openUpload(request: CopyRequest, partSize: number): Promis
     destinationKey: destination.key,
     startedAt: new Date().toISOString(),
   });
-  return { uploadId: created.UploadId, listed: [], resumed: false, firstPart };
+  return { uploadId: created.UploadId, listed: [], resumed: false, tags, firstPart };
 }
 
 function isSameCopy(saved: UploadCheckpoint, request: CopyRequest, partSize: number): boolean {

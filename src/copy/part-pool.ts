@@ -27,7 +27,7 @@ export async function runPartPool(
       }
     }
   };
-  const workers = Math.max(1, Math.min(concurrency, partNumbers.length));
+  const workers = Math.min(Math.max(1, Math.floor(concurrency) || 1), partNumbers.length);
   await Promise.all(Array.from({ length: workers }, worker));
   if (failure) throw failure.error;
   return { stopped };

@@ -23,7 +23,7 @@ export async function copySinglePart(request: CopyRequest): Promise<CopyResult> 
         `${digest.toString('hex')} differs from the source ETag ${response.ETag}`,
     );
   }
-  const tagging = await sourceTagging(source.client, version, response.TagCount, signal);
+  const tags = await sourceTagging(source.client, version, response.TagCount ?? 0, signal);
   const put = await destination.client.send(
     new PutObjectCommand({
       Bucket: destination.bucket,
@@ -31,7 +31,7 @@ export async function copySinglePart(request: CopyRequest): Promise<CopyResult> 
       Body: bytes,
       ContentLength: bytes.length,
       ContentMD5: digest.toString('base64'),
-      ...objectAttributes(response, tagging, request),
+      ...objectAttributes(response, tags, request),
     }),
     { abortSignal: signal },
   );

@@ -1,26 +1,25 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, Tag } from '@aws-sdk/client-s3';
 import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { sourceError } from './source-error';
 import type { SourceVersion } from './types';
 
 /**
- * The source version's tags as the `Tagging` header of PutObject / CreateMultipartUpload
- * (URL query encoding), or undefined when it has none: the tagging read is skipped then.
+ * The source version's tags. `tagCount` is the GetObject response's TagCount (absent means 0, and
+ * the read is skipped); undefined means not known: ask.
  */
 export async function sourceTagging(
   client: S3Client,
   version: SourceVersion,
   tagCount: number | undefined,
   signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  if (!tagCount) return undefined;
+): Promise<Tag[]> {
+  if (tagCount === 0) return [];
   try {
     const { TagSet = [] } = await client.send(
       new GetObjectTaggingCommand({ Bucket: version.bucket, Key: version.key, VersionId: version.versionId }),
       { abortSignal: signal },
     );
-    if (TagSet.length === 0) return undefined;
-    return TagSet.map((t) => `${encodeURIComponent(t.Key ?? '')}=${encodeURIComponent(t.Value ?? '')}`).join('&');
+    return TagSet;
   } catch (err) {
     throw sourceError(err, version);
   }

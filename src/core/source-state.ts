@@ -43,7 +43,15 @@ export function versionIdentity(version: Pick<ListedVersion, 'versionId' | 'etag
   return `null@${version.lastModified.getTime()}@${version.etag.replace(/"/g, '')}`;
 }
 
-/** The value of the replica's marker metadata: which source version and bytes it holds. */
+/** The value of the replica's marker metadata: which source version (and ETag) it holds. */
 export function replicaTag(version: Pick<ListedVersion, 'versionId' | 'etag' | 'lastModified'>): string {
   return `${versionIdentity(version)};${version.etag.replace(/"/g, '')}`;
+}
+
+/**
+ * Does a replica's marker metadata name this source version? Compared on the identity alone:
+ * a listing may show a version's ETag empty one time and filled the next (seen on Ceph RGW).
+ */
+export function isReplicaOf(replicaOf: string | undefined, version: Pick<ListedVersion, 'versionId' | 'etag' | 'lastModified'>): boolean {
+  return replicaOf !== undefined && replicaOf.split(';')[0] === versionIdentity(version);
 }

@@ -86,9 +86,11 @@ variables {
   deploy_s3zip = { bucket = "packages", prefix = "builds/" }
 }
 
-run "queue" {
+# Terraform starts ~4 provider processes per run block, so related assertions share one.
+run "defaults" {
   command = plan
 
+  # --- queue
   assert {
     condition     = aws_sqs_queue.main.fifo_queue && endswith(aws_sqs_queue.main.name, ".fifo")
     error_message = "The main queue must be a FIFO queue (per-key ordering)."
@@ -113,11 +115,8 @@ run "queue" {
     condition     = alltrue([for q in [aws_sqs_queue.main, aws_sqs_queue.dlq, aws_sqs_queue.events_dlq] : q.sqs_managed_sse_enabled])
     error_message = "Every queue must be encrypted at rest (SSE)."
   }
-}
 
-run "event_source_mapping" {
-  command = plan
-
+  # --- event source mapping
   assert {
     condition     = contains(aws_lambda_event_source_mapping.replicate.function_response_types, "ReportBatchItemFailures")
     error_message = "The event source mapping must report batch item failures (a failed record must not fail the batch)."
@@ -130,24 +129,8 @@ run "event_source_mapping" {
     condition     = length(aws_lambda_event_source_mapping.replicate.scaling_config) == 0
     error_message = "maximum_concurrency = null must leave the mapping's concurrency unlimited."
   }
-}
 
-run "maximum_concurrency" {
-  command = plan
-
-  variables {
-    maximum_concurrency = 5
-  }
-
-  assert {
-    condition     = aws_lambda_event_source_mapping.replicate.scaling_config[0].maximum_concurrency == 5
-    error_message = "maximum_concurrency must set the event source mapping's scaling_config."
-  }
-}
-
-run "event_rule" {
-  command = plan
-
+  # --- event rule
   assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.source.event_pattern).detail.bucket.name == ["source-bucket"]
     error_message = "The rule must match only the source bucket."
@@ -168,31 +151,10 @@ run "event_rule" {
     condition     = length(aws_s3_bucket_notification.source) == 0
     error_message = "The module must not touch the bucket's notification configuration unless enable_source_eventbridge is set."
   }
-}
 
-run "event_rule_whole_bucket" {
-  command = plan
-
-  variables {
-    source_prefixes           = []
-    enable_source_eventbridge = true
-  }
-
+  # --- functions
   assert {
-    condition     = !can(jsondecode(aws_cloudwatch_event_rule.source.event_pattern).detail.object)
-    error_message = "Without source_prefixes the rule must match every key of the bucket."
-  }
-  assert {
-    condition     = aws_s3_bucket_notification.source[0].eventbridge
-    error_message = "enable_source_eventbridge must turn on EventBridge notifications for the source bucket."
-  }
-}
-
-run "functions" {
-  command = plan
-
-  assert {
-    condition     = alltrue([for f in aws_lambda_function.this : f.runtime == "nodejs22.x" && f.architectures == ["arm64"] && f.logging_config[0].log_format == "JSON"])
+    condition     = alltrue([for f in aws_lambda_function.this : f.runtime == "nodejs22.x" && f.architectures == tolist(["arm64"]) && f.logging_config[0].log_format == "JSON"])
     error_message = "Both functions must run nodejs22.x on arm64 and log JSON."
   }
   assert {
@@ -227,11 +189,8 @@ run "functions" {
     condition     = aws_lambda_function.this["replicate"].environment[0].variables["HISTORY_MODE"] == "all"
     error_message = "history_mode defaults to all."
   }
-}
 
-run "table" {
-  command = plan
-
+  # --- table
   assert {
     condition     = aws_dynamodb_table.state.hash_key == "pk" && aws_dynamodb_table.state.range_key == "sk" && toset([for a in aws_dynamodb_table.state.attribute : "${a.name}:${a.type}"]) == toset(["pk:S", "sk:S"])
     error_message = "The table must have string keys pk and sk."
@@ -240,11 +199,8 @@ run "table" {
     condition     = aws_dynamodb_table.state.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.state.point_in_time_recovery[0].enabled && aws_dynamodb_table.state.server_side_encryption[0].enabled
     error_message = "The table must be on-demand, with PITR and SSE."
   }
-}
 
-run "destination_policy_in_destination_partition" {
-  command = plan
-
+  # --- destination policy in destination partition
   assert {
     condition     = alltrue([for s in data.aws_iam_policy_document.destination.statement : alltrue([for r in s.resources : startswith(r, "arn:aws-us-gov:")])])
     error_message = "The destination policy must name only ARNs in the destination partition (arn:aws-us-gov:)."
@@ -265,14 +221,11 @@ run "destination_policy_in_destination_partition" {
     error_message = "The destination user may only do what the replicate function does (docs/CONTRACTS.md)."
   }
   assert {
-    condition     = alltrue([for s in data.aws_iam_policy_document.destination.statement : s.effect == "Allow" && !contains(s.resources, "*")])
+    condition     = alltrue([for s in data.aws_iam_policy_document.destination.statement : s.effect == "Allow" && !contains(s.resources, "*") && !contains(s.actions, "*") && !contains(s.actions, "s3:*")])
     error_message = "The destination policy must not allow any action on every resource."
   }
-}
 
-run "function_role_cannot_write_source" {
-  command = plan
-
+  # --- function role cannot write source
   assert {
     condition = alltrue(flatten([for s in data.aws_iam_policy_document.replicate.statement : [
       for a in s.actions : can(regex("^s3:(Get|List)", a)) if startswith(a, "s3:")
@@ -293,15 +246,52 @@ run "function_role_cannot_write_source" {
     condition     = one([for s in data.aws_iam_policy_document.replicate.statement : s.resources if s.sid == "SourceKeys"]) == toset([var.source_kms_keys[0].arn]) && one([for s in data.aws_iam_policy_document.replicate.statement : s.actions if s.sid == "SourceKeys"]) == toset(["kms:Decrypt"])
     error_message = "The replicate function gets only kms:Decrypt on the source keys."
   }
+
+  # --- secret value set out of band by default
+  assert {
+    condition     = length(aws_iam_access_key.destination) == 0 && length(aws_secretsmanager_secret_version.destination) == 0
+    error_message = "By default no access key is created, so none reaches the state."
+  }
+  assert {
+    condition     = aws_secretsmanager_secret.destination.name == "partition-s3-replicate-credentials"
+    error_message = "The secret is named <name>-credentials by default."
+  }
 }
 
-run "alarms_notify_topic" {
+# Every option off its default at once: concurrency limit, whole bucket with
+# EventBridge turned on, e-mail alarms, and the opt-in access key.
+run "options" {
   command = plan
 
   variables {
-    alarm_email = "ops@example.com"
+    maximum_concurrency       = 5
+    source_prefixes           = []
+    enable_source_eventbridge = true
+    alarm_email               = "ops@example.com"
+    create_access_key         = true
   }
 
+  override_resource {
+    target          = aws_iam_access_key.destination
+    override_during = plan
+    values = {
+      id     = "AKIAMOCKMOCKMOCKMOCK"
+      secret = "mock/secret+access+key"
+    }
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.replicate.scaling_config[0].maximum_concurrency == 5
+    error_message = "maximum_concurrency must set the event source mapping's scaling_config."
+  }
+  assert {
+    condition     = !can(jsondecode(aws_cloudwatch_event_rule.source.event_pattern).detail.object)
+    error_message = "Without source_prefixes the rule must match every key of the bucket."
+  }
+  assert {
+    condition     = aws_s3_bucket_notification.source[0].eventbridge
+    error_message = "enable_source_eventbridge must turn on EventBridge notifications for the source bucket."
+  }
   assert {
     condition     = toset(keys(aws_cloudwatch_metric_alarm.this)) == toset(["relay-errors", "replicate-errors", "relay-duration", "replicate-duration", "dlq-not-empty", "events-dlq-not-empty", "oldest-message-age"])
     error_message = "There must be alarms for function errors, duration, both DLQs and the oldest message age."
@@ -322,37 +312,6 @@ run "alarms_notify_topic" {
     condition     = aws_sns_topic_subscription.email[0].endpoint == "ops@example.com" && aws_sns_topic_subscription.email[0].topic_arn == aws_sns_topic.alarms.arn
     error_message = "alarm_email must subscribe to the alarm topic."
   }
-}
-
-run "secret_value_set_out_of_band_by_default" {
-  command = plan
-
-  assert {
-    condition     = length(aws_iam_access_key.destination) == 0 && length(aws_secretsmanager_secret_version.destination) == 0
-    error_message = "By default no access key is created, so none reaches the state."
-  }
-  assert {
-    condition     = aws_secretsmanager_secret.destination.name == "partition-s3-replicate-credentials"
-    error_message = "The secret is named <name>-credentials by default."
-  }
-}
-
-run "no_output_is_a_key" {
-  command = plan
-
-  variables {
-    create_access_key = true
-  }
-
-  override_resource {
-    target          = aws_iam_access_key.destination
-    override_during = plan
-    values = {
-      id     = "AKIAMOCKMOCKMOCKMOCK"
-      secret = "mock/secret+access+key"
-    }
-  }
-
   assert {
     condition = alltrue([for v in [
       output.queue_url, output.queue_arn, output.dlq_url, output.dlq_arn, output.events_dlq_url, output.events_dlq_arn,

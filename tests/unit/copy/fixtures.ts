@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { GetObjectCommandInput, GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type {
+  GetObjectCommandInput,
+  GetObjectCommandOutput,
+  S3ClientResolvedConfig,
+  ServiceInputTypes,
+  ServiceOutputTypes,
+} from '@aws-sdk/client-s3';
 import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { CopyRequest, UploadCheckpoint, UploadCheckpointStore } from '../../../src/copy/types';
@@ -58,7 +64,7 @@ export class MemoryCheckpoints implements UploadCheckpointStore {
  * response, as S3 does for ranged reads too.
  */
 export function serveSource(
-  mock: AwsStub<object, object, unknown>,
+  mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>,
   data: Buffer,
   headers: Partial<GetObjectCommandOutput> = {},
 ): void {

@@ -10,6 +10,7 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
   NoSuchUpload,
+  PutObjectTaggingCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -97,6 +98,12 @@ describe('copyVersion of an object larger than one part', () => {
       Bucket: 'dst-bucket',
       Key: 'mirror/dir/file name.bin',
       VersionId: 'v-dst-9',
+    });
+    expect(destMock.commandCalls(PutObjectTaggingCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'dst-bucket',
+      Key: 'mirror/dir/file name.bin',
+      VersionId: 'v-dst-9',
+      Tagging: { TagSet: [{ Key: 't', Value: 'v w' }] },
     });
     expect(result).toEqual({ versionId: 'v-dst-9', etag: '"not-md5"', bytes: data.length, parts: 3, resumed: false });
   });
@@ -186,6 +193,7 @@ describe('copyVersion of an object larger than one part', () => {
       .resolves({ IsTruncated: true, NextPartNumberMarker: '2', Parts: [1, 2].map((n) => ({ PartNumber: n, ETag: `"${md5Hex(p[n - 1]!)}"`, Size: PART })) })
       .on(ListPartsCommand, { UploadId: 'up-old', PartNumberMarker: '2' })
       .resolves({ IsTruncated: false, Parts: [{ PartNumber: 4, ETag: `"${md5Hex(p[3]!)}"`, Size: PART }] });
+    sourceMock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'k', Value: 'v' }] });
     const checkpoints = new MemoryCheckpoints(checkpointOf('up-old'));
     const request = copyRequest(sourceClient, destClient, data, { checkpoints });
     request.source.version.etag = '"src"';
@@ -195,6 +203,8 @@ describe('copyVersion of an object larger than one part', () => {
 
     // Assess
     expect(destMock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+    expect(sourceMock.commandCalls(GetObjectTaggingCommand)[0]!.args[0].input.VersionId).toBe('v-src-1');
+    expect(destMock.commandCalls(PutObjectTaggingCommand)[0]!.args[0].input.Tagging).toEqual({ TagSet: [{ Key: 'k', Value: 'v' }] });
     expect(destMock.commandCalls(ListPartsCommand)).toHaveLength(2);
     expect(partNumbersUploaded()).toEqual([3, 5]);
     expect(destMock.commandCalls(UploadPartCommand).every((c) => c.args[0].input.UploadId === 'up-old')).toBe(true);
@@ -205,12 +215,36 @@ describe('copyVersion of an object larger than one part', () => {
     expect(checkpoints.saved).toBeUndefined();
   });
 
+  it('completes at once when every part was uploaded before the interruption', async () => {
+    // Prepare
+    const data = bytesOf(PART + 9);
+    serveSource(sourceMock, data, { ETag: '"src"' });
+    sourceMock.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    destinationLikeS3(data);
+    destMock.on(ListPartsCommand).resolves({
+      Parts: parts(data).map((b, i) => ({ PartNumber: i + 1, ETag: `"${md5Hex(b)}"`, Size: b.length })),
+    });
+    const request = copyRequest(sourceClient, destClient, data, { checkpoints: new MemoryCheckpoints(checkpointOf('up-old')) });
+    request.source.version.etag = '"src"';
+
+    // Act
+    const result = await copyVersion(request);
+
+    // Assess
+    expect(destMock.commandCalls(UploadPartCommand)).toHaveLength(0);
+    expect(sourceMock.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(destMock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.UploadId).toBe('up-old');
+    expect(destMock.commandCalls(PutObjectTaggingCommand)).toHaveLength(0);
+    expect(result).toMatchObject({ resumed: true, parts: 2, etag: s3MultipartEtag(data) });
+  });
+
   it('uploads again a listed part whose size is not the expected one', async () => {
     // Prepare
     const data = bytesOf(2 * PART + 1);
     serveSource(sourceMock, data, { ETag: '"src"' });
     destinationLikeS3(data);
     destMock.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1, ETag: '"x"', Size: 5 }] });
+    sourceMock.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
     const request = copyRequest(sourceClient, destClient, data, { checkpoints: new MemoryCheckpoints(checkpointOf('up-old')) });
     request.source.version.etag = '"src"';
 
@@ -363,7 +397,7 @@ describe('copyVersion of an object larger than one part', () => {
     // Assess
     const calls = [...sourceMock.calls(), ...destMock.calls()];
     expect(calls.length).toBeGreaterThan(0);
-    expect(calls.every((c) => (c.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal === signal)).toBe(true);
+    expect(calls.every((c) => ((c.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal === signal)).toBe(true);
   });
 });
 
