@@ -42,7 +42,8 @@ lint: .lint-setup ## eslint, tsc --noEmit, terraform fmt -check
 
 lint-report: .lint-setup ## eslint as JUnit XML in reports/lint.xml
 	mkdir -p reports
-	npx eslint . --format junit --output-file reports/lint.xml
+	status=0; npx eslint . --format junit --output-file reports/lint.xml || status=$$?; \
+	node scripts/check-junit.mjs reports/lint.xml; exit $$status
 
 test: .test-setup ## The whole suite: unit tests, then integration tests against local servers
 	$(TEST_ENV) npx jest
@@ -56,6 +57,7 @@ test-integration: .test-setup ## Integration tests against the local servers
 test-report: .test-setup ## The whole suite with JUnit XML in reports/tests.xml
 	mkdir -p reports
 	$(TEST_ENV) npx jest --ci
+	node scripts/check-junit.mjs reports/tests.xml
 
 validate: .validate-setup ## Terraform: fmt, validate (module and examples), terraform test
 	bash scripts/terraform/validate.sh

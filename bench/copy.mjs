@@ -51,7 +51,7 @@ function measured(command, args, env = {}, base = process.env) {
   const started = process.hrtime.bigint();
   const run = spawnSync(cmd, argv, { env: { ...base, ...env }, encoding: 'utf8', maxBuffer: 64 * MiB });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  if (run.status !== 0) die(`${command} ${args[0] ?? ''} failed (${run.status}): ${run.stderr.slice(-2000)}`);
+  if (run.status !== 0) throw new Error(`${command} ${args[0] ?? ''} failed (${run.status}): ${run.stderr.slice(-2000)}`);
   const [, maxKb] = TIME ? readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-2).map(Number) : [wall, NaN];
   return { stdout: run.stdout, wall, rssMiB: maxKb / 1024 };
 }
@@ -114,6 +114,9 @@ try {
   console.log(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}`);
   if (!hasRclone) console.log('(rclone not installed: its row is left out)');
   console.log(`parts in flight ${PARTS_IN_FLIGHT}, part size 8 MiB, objects copied one at a time; peak RSS is the whole process's`);
+} catch (err) {
+  console.error(`bench: ${err.message}`);
+  process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

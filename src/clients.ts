@@ -60,7 +60,7 @@ export class DestinationClients {
     const credentials = await this.credentials.get(destination.secretArn, { refresh });
     const cached = this.clients.get(destination.id);
     if (cached && cached.accessKeyId === credentials.accessKeyId && !refresh) return cached.client;
-    cached?.client.destroy();
+    // The old client is not destroyed: requests of a failed attempt may still be draining.
     const client = new S3Client({
       ...retry,
       region: destinationRegion(credentials, destination.region),

@@ -6,7 +6,8 @@ export const SERVICE_NAME = 'partition-s3-replicate';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-export const metrics = new Metrics({ namespace: 'PartitionS3Replicate', serviceName: SERVICE_NAME });
+// Given the logger, the metrics' own warnings are JSON lines too.
+export const metrics = new Metrics({ namespace: 'PartitionS3Replicate', serviceName: SERVICE_NAME, logger });
 
 export const METRIC = {
   objectsReplicated: { name: 'ObjectsReplicated', unit: MetricUnit.Count },
@@ -15,6 +16,7 @@ export const METRIC = {
   failures: { name: 'Failures', unit: MetricUnit.Count },
   skipped: { name: 'Skipped', unit: MetricUnit.Count },
   relayed: { name: 'EventsRelayed', unit: MetricUnit.Count },
+  ignored: { name: 'EventsIgnored', unit: MetricUnit.Count },
 } as const;
 
 export function addMetric(metric: (typeof METRIC)[keyof typeof METRIC], value: number): void {

@@ -21,14 +21,16 @@ export function messageGroupId(bucket: string, key: string): string {
 
 /**
  * The relay function, an EventBridge target: validates the S3 event, decodes the key, and
- * queues a change message in the key's FIFO group. Invalid events throw, so EventBridge retries
- * them and then keeps them in the target's DLQ.
+ * queues a change message in the key's FIFO group. Invalid events throw: EventBridge invokes
+ * the function asynchronously, so Lambda retries them and then keeps them in the function's
+ * on-failure destination (the relay DLQ), with the error.
  */
 export function createRelayHandler(deps: RelayDependencies) {
   const relay = async (event: unknown): Promise<void> => {
     const decision = toChangeMessage(event);
     if (decision.action === 'ignore') {
       logger.info('event ignored', { detailType: decision.detailType });
+      addMetric(METRIC.ignored, 1);
       return;
     }
     const { message } = decision;

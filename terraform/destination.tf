@@ -33,20 +33,13 @@ resource "aws_iam_user" "destination" {
 data "aws_iam_policy_document" "destination" {
   provider = aws.destination
 
+  # ListBucket without a prefix condition: HeadObject of a missing key answers 404 only to a
+  # caller allowed to list (else 403), and the function must tell "absent" from "denied".
   statement {
     sid       = "DestinationBucket"
     effect    = "Allow"
-    actions   = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"]
+    actions   = ["s3:ListBucket", "s3:GetBucketVersioning"]
     resources = [local.destination_bucket_arn]
-
-    dynamic "condition" {
-      for_each = var.destination_prefix == "" ? [] : [var.destination_prefix]
-      content {
-        test     = "StringLike"
-        variable = "s3:prefix"
-        values   = ["${condition.value}*"]
-      }
-    }
   }
 
   statement {

@@ -49,6 +49,7 @@ locals {
       reserved    = var.replicate_reserved_concurrency
       environment = merge(local.common_environment, { PARTS_IN_FLIGHT = tostring(var.parts_in_flight) }, var.environment_variables, {
         TABLE_NAME      = aws_dynamodb_table.state.name
+        QUEUE_URL       = aws_sqs_queue.main.url
         DLQ_URL         = aws_sqs_queue.dlq.url
         DESTINATIONS    = jsonencode(local.destinations)
         HISTORY_MODE    = var.history_mode

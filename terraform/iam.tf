@@ -40,10 +40,12 @@ data "aws_iam_policy_document" "replicate" {
     resources = ["${aws_cloudwatch_log_group.function["replicate"].arn}:*"]
   }
 
-  # Read-only on the source bucket.
+  # Read-only on the source bucket. Versions are listed only under the configured prefixes;
+  # plain ListBucket has no prefix condition because it is what makes a read of a vanished
+  # version answer 404 (retried, re-planned) rather than 403 (dead-lettered as access denied).
   statement {
-    sid       = "SourceBucket"
-    actions   = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"]
+    sid       = "SourceVersions"
+    actions   = ["s3:ListBucketVersions"]
     resources = [local.source_bucket_arn]
 
     dynamic "condition" {
@@ -54,6 +56,12 @@ data "aws_iam_policy_document" "replicate" {
         values   = [for p in var.source_prefixes : "${p}*"]
       }
     }
+  }
+
+  statement {
+    sid       = "SourceBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [local.source_bucket_arn]
   }
 
   statement {
@@ -73,13 +81,13 @@ data "aws_iam_policy_document" "replicate" {
 
   statement {
     sid       = "Table"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"]
     resources = [aws_dynamodb_table.state.arn]
   }
 
   statement {
     sid       = "Queue"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
     resources = [aws_sqs_queue.main.arn]
   }
 

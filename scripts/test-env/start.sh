@@ -138,6 +138,9 @@ bluestore_fsck_on_mkfs = false"
 else
   die "OSD_STORE must be bluestore or memstore"
 fi
+# A fixed 32-byte key for RGW's testing KMS (test data only, never a real secret).
+TEST_KMS_KEY=$(printf 'partition-s3-replicate-test-key!' | base64)
+
 cat >"$CONF" <<EOF
 [global]
 fsid = $(cat /proc/sys/kernel/random/uuid)
@@ -197,6 +200,11 @@ rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT endpoint=127.0.0.1:$RGW_PORT2
 rgw_thread_pool_size = 64
 # the SDK sends LocationConstraint=<region> (e.g. us-gov-west-1); RGW only knows "default"
 rgw_relaxed_region_enforcement = true
+# SSE-KMS over plain HTTP with RGW's built-in "testing" KMS and fixed, throw-away test keys, so
+# that SSEKMSKeyId really encrypts and HeadObject reports aws:kms and the key id
+rgw_crypt_require_ssl = false
+rgw_crypt_s3_kms_backend = testing
+rgw_crypt_s3_kms_encryption_keys = alias/aws/s3=$TEST_KMS_KEY test-key=$TEST_KMS_KEY
 EOF
 
 # ---------------------------------------------------------------- mon, osd, radosgw
