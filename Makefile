@@ -8,6 +8,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 TEST_ENV := scripts/test-env/run.sh
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: lint test validate dist
 
@@ -68,7 +69,8 @@ dist: build ## Deterministic zip dist/partition-s3-replicate-<hash>.zip
 demo: build ## Replicate a mix of objects between two local "partitions" and print a verdict
 	$(TEST_ENV) node scripts/demo.mjs
 
-bench: build ## Throughput and memory of the copy engine against a peer tool, on local servers
+bench: build ## Throughput and memory of the copy engine against peer tools, on local servers
+	command -v rclone >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends rclone; }
 	$(TEST_ENV) node bench/copy.mjs
 
 ci: lint test validate dist

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { UploadCheckpoint, UploadCheckpointStore } from './copy/types';
+import { z } from 'zod';
 import { StateConflictError } from './errors';
 
 /**
@@ -11,26 +12,37 @@ import { StateConflictError } from './errors';
  *   UPLOAD         an in-progress resumable multipart copy.
  */
 
-export interface KeyState {
+const keyStateSchema = z.object({
   /** Bumped on every write; the conditional write's guard against a concurrent advance. */
-  revision: number;
-  sequencer?: string;
+  revision: z.number().int(),
+  sequencer: z.string().optional(),
   /** Identity of the source version (or delete marker) the destination's current mirrors. */
-  sourceVersion?: string;
-  destinationVersionId?: string;
-  deleteMarker: boolean;
-  etag?: string;
-  size?: number;
-  updatedAt: string;
-}
+  sourceVersion: z.string().optional(),
+  destinationVersionId: z.string().optional(),
+  deleteMarker: z.boolean(),
+  etag: z.string().optional(),
+  size: z.number().optional(),
+  updatedAt: z.string(),
+});
+export type KeyState = z.infer<typeof keyStateSchema>;
 
-export interface VersionMapping {
-  destinationVersionId?: string;
-  deleteMarker: boolean;
-  etag?: string;
-  size?: number;
-  copiedAt: string;
-}
+const versionMappingSchema = z.object({
+  destinationVersionId: z.string().optional(),
+  deleteMarker: z.boolean(),
+  etag: z.string().optional(),
+  size: z.number().optional(),
+  copiedAt: z.string(),
+});
+export type VersionMapping = z.infer<typeof versionMappingSchema>;
+
+const uploadCheckpointSchema = z.object({
+  uploadId: z.string(),
+  partSize: z.number().int().positive(),
+  sourceVersionId: z.string(),
+  sourceEtag: z.string(),
+  destinationKey: z.string(),
+  startedAt: z.string(),
+}) satisfies z.ZodType<UploadCheckpoint>;
 
 const STATE = 'STATE';
 const UPLOAD = 'UPLOAD';
@@ -50,7 +62,7 @@ export class KeyStateStore {
   }
 
   public async getState(): Promise<KeyState | undefined> {
-    return this.get<KeyState>(STATE);
+    return this.get(STATE, keyStateSchema);
   }
 
   /** Writes the new state unless another writer advanced it since `previousRevision`. */
@@ -95,7 +107,7 @@ export class KeyStateStore {
   }
 
   public async getMapping(identity: string): Promise<VersionMapping | undefined> {
-    return this.get<VersionMapping>(mappingSk(identity));
+    return this.get(mappingSk(identity), versionMappingSchema);
   }
 
   public async putMapping(identity: string, mapping: VersionMapping): Promise<void> {
@@ -111,7 +123,7 @@ export class KeyStateStore {
   /** The UPLOAD item as the copy engine's checkpoint store. */
   public uploads(): UploadCheckpointStore {
     return {
-      load: () => this.get<UploadCheckpoint>(UPLOAD),
+      load: () => this.get(UPLOAD, uploadCheckpointSchema),
       save: async (checkpoint) => {
         await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: this.pk, sk: UPLOAD, ...checkpoint } }));
       },
@@ -121,10 +133,9 @@ export class KeyStateStore {
     };
   }
 
-  private async get<T>(sk: string): Promise<T | undefined> {
+  /** Reads one item, validated: an item this code cannot read is an error, not a guess. */
+  private async get<T>(sk: string, schema: z.ZodType<T>): Promise<T | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: this.pk, sk }, ConsistentRead: true }));
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, ...rest } = Item;
-    return rest as T;
+    return Item ? schema.parse(Item) : undefined;
   }
 }

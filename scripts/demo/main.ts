@@ -88,7 +88,7 @@ export async function main(): Promise<number> {
         return true;
       }
       return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
+    });
     const copyStarted = Date.now();
     try {
       await p.deliver(delivered, { batchSize: 5 });

@@ -1,0 +1,376 @@
+import { restoreLogLevelEnv } from '../helpers/info-log-level';
+import '../helpers/quiet-powertools';
+import {
+  DeleteObjectCommand,
+  GetBucketVersioningCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { DestinationClients } from '../../src/clients';
+import type { ReplicateConfig } from '../../src/config';
+import { CredentialsCache } from '../../src/credentials';
+import { CopyCheckpointedError } from '../../src/errors';
+import type { ChangeMessage } from '../../src/events';
+import { logger } from '../../src/observability';
+import type { ReplicateDependencies } from '../../src/replicate-function';
+import { createReplicateHandler } from '../../src/replicate-function';
+import { changeMessage, secretDocument, SECRET_ACCESS_KEY } from '../helpers/builders';
+import { lambdaContext, sqsRecord } from '../helpers/lambda';
+import {
+  destinationConfig,
+  fakeCopy,
+  MemoryTable,
+  offlineDocuments,
+  offlineS3,
+  s3Error,
+  sourceVersions,
+  TABLE_NAME,
+} from '../helpers/unit-builders';
+
+const BUCKET = 'source-bucket';
+const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/replicate-dlq.fifo';
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/replicate.fifo';
+const GOV_SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:gov';
+const CN_SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:cn';
+const CN_SECRET_ACCESS_KEY = 'cnSecretAccessKey/EXAMPLE/0123456789';
+const KEY_A = 'a/first key.txt';
+const KEY_B = 'b/second+key.txt';
+
+/** What the function writes to stdout and stderr (Powertools logs), parsed per line. */
+function captureOutput() {
+  const lines: string[] = [];
+  const capture = (chunk: unknown) => {
+    lines.push(...String(chunk).split('\n').filter((line) => line.trim() !== ''));
+    return true;
+  };
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  const json = () =>
+    lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  return { lines, json, restore: () => (stdout.mockRestore(), stderr.mockRestore()) };
+}
+
+describe('createReplicateHandler', () => {
+  // Instance mocks first, the S3Client type mock last: the destination clients that
+  // DestinationClients builds from the secret are new instances (aws-sdk-client-mock README).
+  const sourceClient = offlineS3();
+  const source = mockClient(sourceClient);
+  const sqsClient = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const sqs = mockClient(sqsClient);
+  const secretsClient = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const secrets = mockClient(secretsClient);
+  const documents = offlineDocuments();
+  const ddb = mockClient(documents);
+  let dest = mockClient(S3Client);
+
+  let table: MemoryTable;
+  let copy: ReturnType<typeof fakeCopy>;
+  let output: ReturnType<typeof captureOutput>;
+  let info: jest.SpyInstance;
+
+  const baseConfig: ReplicateConfig = {
+    tableName: TABLE_NAME,
+    dlqUrl: DLQ_URL,
+    queueUrl: QUEUE_URL,
+    sourceBucket: BUCKET,
+    destinations: [destinationConfig({ id: 'gov', bucket: 'gov-bucket', secretArn: GOV_SECRET })],
+    historyMode: 'all',
+    replicateSince: new Date(0),
+    partsInFlight: 4,
+    checkpointMarginMs: 60_000,
+    secretCacheTtlMs: 300_000,
+    copyMemoryBudgetBytes: 512 * 1024 * 1024,
+    endpoints: { forcePathStyle: false },
+  };
+
+  afterAll(() => {
+    dest.restore();
+    restoreLogLevelEnv();
+  });
+
+  beforeEach(() => {
+    // The type mock is taken off while the instance mocks are reset, then declared again last.
+    dest.restore();
+    for (const mock of [source, sqs, secrets, ddb]) mock.reset();
+    dest = mockClient(S3Client);
+    table = new MemoryTable(ddb);
+    copy = fakeCopy();
+    secrets.on(GetSecretValueCommand, { SecretId: GOV_SECRET }).resolves({ SecretString: JSON.stringify(secretDocument()) });
+    secrets
+      .on(GetSecretValueCommand, { SecretId: CN_SECRET })
+      .resolves({ SecretString: JSON.stringify(secretDocument({ accesskey: 'AKIACNEXAMPLE0000000', secretaccesskey: CN_SECRET_ACCESS_KEY, partition: 'aws-cn' })) });
+    source.on(ListObjectVersionsCommand, { Prefix: KEY_A }).resolves(sourceVersions(KEY_A, ['v1']));
+    source.on(ListObjectVersionsCommand, { Prefix: KEY_B }).resolves(sourceVersions(KEY_B, ['v3']));
+    dest.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    dest.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    dest.on(DeleteObjectCommand).resolves({ DeleteMarker: true, VersionId: 'd-marker' });
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    output = captureOutput();
+    info = jest.spyOn(logger, 'info');
+  });
+
+  afterEach(() => {
+    info.mockRestore();
+    output.restore();
+  });
+
+  function handlerWith(config: Partial<ReplicateConfig> = {}) {
+    const deps: ReplicateDependencies = {
+      config: { ...baseConfig, ...config },
+      source: sourceClient,
+      documents,
+      sqs: sqsClient,
+      destinations: new DestinationClients(new CredentialsCache(secretsClient, 300_000), { forcePathStyle: false }),
+      copy,
+    };
+    return createReplicateHandler(deps);
+  }
+
+  const body = (overrides: Partial<ChangeMessage> = {}) => JSON.stringify(changeMessage({ bucket: BUCKET, key: KEY_A, versionId: 'v1', ...overrides }));
+  const recordA = (overrides: Partial<ChangeMessage> = {}) => sqsRecord(body(overrides), 'group-a');
+  const recordB = (overrides: Partial<ChangeMessage> = {}) => sqsRecord(body({ key: KEY_B, versionId: 'v3', ...overrides }), 'group-b');
+  /** Through the middy chain: sqs-partial-batch-failure turns the settled results into the response. */
+  const run = async (handler: ReturnType<typeof handlerWith>, records: SQSRecord[]): Promise<SQSBatchResponse> =>
+    (await handler({ Records: records } satisfies SQSEvent, lambdaContext())) as unknown as SQSBatchResponse;
+  const failures = (...records: SQSRecord[]) => ({ batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })) });
+  const outcomeLines = () => output.json().filter((line) => line.message === 'replication outcome');
+  const dlqMessages = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+  const listedKeys = () => source.commandCalls(ListObjectVersionsCommand).map((call) => call.args[0].input.Prefix);
+
+  /** The exact DLQ message for `record` with `reason`. */
+  const dlqMessage = (record: SQSRecord, reason: string, errorPrefix: string): SendMessageCommandInput => ({
+    QueueUrl: DLQ_URL,
+    MessageBody: record.body,
+    MessageGroupId: record.attributes.MessageGroupId,
+    MessageDeduplicationId: record.messageId,
+    MessageAttributes: {
+      reason: { DataType: 'String', StringValue: reason },
+      error: { DataType: 'String', StringValue: expect.stringMatching(new RegExp(`^${errorPrefix}: `)) as string },
+      sourceMessageId: { DataType: 'String', StringValue: record.messageId },
+      failedAt: { DataType: 'String', StringValue: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string },
+    },
+  });
+
+  it('reports no failures when every record converges, with one outcome line per record', async () => {
+    // Prepare
+    const records = [recordA(), recordB()];
+    const lagBefore = Date.now() - Date.parse(changeMessage().eventTime);
+
+    // Act
+    const result = await run(handlerWith(), records);
+
+    // Assess
+    const lagAfter = Date.now() - Date.parse(changeMessage().eventTime);
+    expect(result).toEqual(failures());
+    expect(copy.mock.calls.map(([request]) => [request.source.version.key, request.source.version.versionId, request.destination.bucket])).toEqual([
+      [KEY_A, 'v1', 'gov-bucket'],
+      [KEY_B, 'v3', 'gov-bucket'],
+    ]);
+    const lines = outcomeLines();
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'INFO', key: KEY_A, versionId: 'v1', destination: 'gov', action: 'copied', bytes: 200, versionsCopied: 1, destinationVersionId: 'd-v1' }),
+      expect.objectContaining({ level: 'INFO', key: KEY_B, versionId: 'v3', destination: 'gov', action: 'copied', bytes: 400, versionsCopied: 1, destinationVersionId: 'd-v3' }),
+    ]);
+    for (const line of lines) {
+      expect(line.durationMs).toEqual(expect.any(Number));
+      expect(line.durationMs as number).toBeGreaterThanOrEqual(0);
+      expect(line.lagMs as number).toBeGreaterThanOrEqual(lagBefore);
+      expect(line.lagMs as number).toBeLessThanOrEqual(lagAfter);
+      expect(line.function_name).toBe('replicate');
+    }
+    expect(info.mock.calls.filter(([message]) => message === 'replication outcome')).toHaveLength(2);
+    expect(dlqMessages()).toEqual([]);
+  });
+
+  it('does not carry the keys of one record into the log lines of the next', async () => {
+    // Prepare
+    const records = [recordA(), sqsRecord(JSON.stringify({ v: 1 }), 'group-c')];
+
+    // Act
+    await run(handlerWith(), records);
+
+    // Assess
+    const deadLettered = output.json().find((line) => line.action === 'dead-lettered');
+    expect(deadLettered).toBeDefined();
+    expect(deadLettered!.key).toBeUndefined();
+    expect(deadLettered!.messageId).toBe(records[1]!.messageId);
+  });
+
+  it('sends a malformed body to the DLQ with its reason and acks it, while the other records go on', async () => {
+    // Prepare
+    const bad = sqsRecord('{"v":1,"type":"created"', 'group-bad');
+    const good = recordB();
+
+    // Act
+    const result = await run(handlerWith(), [bad, good]);
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(dlqMessages()).toEqual([dlqMessage(bad, 'invalid-event', 'InvalidEventError')]);
+    expect(listedKeys()).toEqual([KEY_B]);
+    expect(outcomeLines().filter((line) => line.level === 'INFO')).toEqual([expect.objectContaining({ key: KEY_B, action: 'copied' })]);
+  });
+
+  it('sends a change of another bucket to the DLQ as unknown-bucket without touching S3', async () => {
+    // Prepare
+    const record = sqsRecord(body({ bucket: 'other-bucket' }), 'group-x');
+
+    // Act
+    const result = await run(handlerWith(), [record]);
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(dlqMessages()).toEqual([dlqMessage(record, 'unknown-bucket', 'PermanentError')]);
+    expect(source.calls()).toHaveLength(0);
+    expect(dest.calls()).toHaveLength(0);
+    expect(copy).not.toHaveBeenCalled();
+  });
+
+  it('sends a change the source denies access to to the DLQ as source-access-denied', async () => {
+    // Prepare
+    source.on(ListObjectVersionsCommand, { Prefix: KEY_A }).rejects(s3Error('AccessDenied', 403));
+    const record = recordA();
+
+    // Act
+    const result = await run(handlerWith(), [record]);
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(dlqMessages()).toEqual([dlqMessage(record, 'source-access-denied', 'SourceAccessDeniedError')]);
+    expect(table.get(`gov#${BUCKET}/${KEY_A}`, 'STATE')).toBeUndefined();
+  });
+
+  it('fails a transient error and the later records of its group unprocessed, while other groups go on', async () => {
+    // Prepare
+    source.on(ListObjectVersionsCommand, { Prefix: KEY_A }).rejects(s3Error('SlowDown', 503));
+    const first = recordA();
+    const other = recordB();
+    const later = recordA({ type: 'tags', sequencer: undefined });
+    const otherLater = recordB({ sequencer: '00617F08299329D190' });
+
+    // Act
+    const result = await run(handlerWith(), [first, other, later, otherLater]);
+
+    // Assess
+    expect(result).toEqual(failures(first, later));
+    expect(listedKeys()).toEqual([KEY_A, KEY_B, KEY_B]);
+    expect(dest.commandCalls(PutObjectTaggingCommand)).toHaveLength(0);
+    expect(dlqMessages()).toEqual([]);
+    expect(output.json().filter((line) => line.action === 'failed')).toEqual([expect.objectContaining({ level: 'ERROR', messageId: first.messageId, key: KEY_A })]);
+  });
+
+  it('fails the record when the DLQ refuses the message, so nothing is lost', async () => {
+    // Prepare
+    sqs.on(SendMessageCommand).rejects(s3Error('AWS.SimpleQueueService.NonExistentQueue', 400));
+    const bad = sqsRecord('not json', 'group-bad');
+    const good = recordB();
+
+    // Act
+    const result = await run(handlerWith(), [bad, good]);
+
+    // Assess
+    expect(result).toEqual(failures(bad));
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    expect(listedKeys()).toEqual([KEY_B]);
+  });
+
+  it('fails a checkpointed copy and makes the message visible again at once', async () => {
+    // Prepare
+    copy.mockRejectedValueOnce(new CopyCheckpointedError(3, 10));
+    const record = recordA();
+    const later = recordA();
+
+    // Act
+    const result = await run(handlerWith(), [record, later]);
+
+    // Assess
+    expect(result).toEqual(failures(record, later));
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 },
+    ]);
+    expect(dlqMessages()).toEqual([]);
+    expect(output.json().filter((line) => line.action === 'checkpointed')).toEqual([expect.objectContaining({ level: 'WARN', partsDone: 3, partsTotal: 10 })]);
+  });
+
+  it('fails a checkpointed copy without touching the visibility when no queue URL is configured', async () => {
+    // Prepare
+    copy.mockRejectedValueOnce(new CopyCheckpointedError(3, 10));
+    const record = recordA();
+
+    // Act
+    const result = await run(handlerWith({ queueUrl: undefined }), [record]);
+
+    // Assess
+    expect(result).toEqual(failures(record));
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 0);
+  });
+
+  it('converges every destination, each with its own client, bucket and state', async () => {
+    // Prepare
+    const destinations = [
+      destinationConfig({ id: 'gov', bucket: 'gov-bucket', secretArn: GOV_SECRET }),
+      destinationConfig({ id: 'cn', bucket: 'cn-bucket', secretArn: CN_SECRET, destinationPrefix: 'mirror/' }),
+    ];
+    const record = recordA();
+
+    // Act
+    const result = await run(handlerWith({ destinations }), [record]);
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(copy.mock.calls.map(([request]) => [request.destination.bucket, request.destination.key])).toEqual([
+      ['gov-bucket', KEY_A],
+      ['cn-bucket', `mirror/${KEY_A}`],
+    ]);
+    const [govClient, cnClient] = copy.mock.calls.map(([request]) => request.destination.client);
+    expect(await govClient!.config.region()).toBe('us-gov-west-1');
+    expect(await cnClient!.config.region()).toBe('cn-north-1');
+    expect(dest.commandCalls(GetBucketVersioningCommand).map((call) => call.args[0].input.Bucket)).toEqual(['gov-bucket', 'cn-bucket']);
+    expect(table.get(`gov#${BUCKET}/${KEY_A}`, 'STATE')).toMatchObject({ sourceVersion: 'v1', destinationVersionId: 'd-v1' });
+    expect(table.get(`cn#${BUCKET}/${KEY_A}`, 'STATE')).toMatchObject({ sourceVersion: 'v1', destinationVersionId: 'd-v1' });
+    expect(outcomeLines().map((line) => [line.destination, line.key, line.action])).toEqual([
+      ['gov', KEY_A, 'copied'],
+      ['cn', KEY_A, 'copied'],
+    ]);
+  });
+
+  it('never writes the secret access keys into a log line or a DLQ attribute', async () => {
+    // Prepare: every path that logs: success, dead letter, a rejected signature, a failure
+    const destinations = [
+      destinationConfig({ id: 'gov', bucket: 'gov-bucket', secretArn: GOV_SECRET }),
+      destinationConfig({ id: 'cn', bucket: 'cn-bucket', secretArn: CN_SECRET }),
+    ];
+    dest.on(HeadObjectCommand, { Bucket: 'cn-bucket' }).rejects(s3Error('SignatureDoesNotMatch', 403));
+    const records = [recordB(), sqsRecord('{"bad"', 'group-bad'), recordA()];
+
+    // Act
+    const result = await run(handlerWith({ destinations }), records);
+
+    // Assess
+    expect(result).toEqual(failures(records[0]!, records[2]!));
+    expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: CN_SECRET });
+    expect(output.lines.length).toBeGreaterThan(0);
+    const logged = output.lines.join('\n');
+    const attributes = JSON.stringify(dlqMessages().map((input) => input.MessageAttributes));
+    for (const secret of [SECRET_ACCESS_KEY, CN_SECRET_ACCESS_KEY]) {
+      expect(logged).not.toContain(secret);
+      expect(attributes).not.toContain(secret);
+    }
+    expect(logged).toContain('SignatureDoesNotMatch');
+  });
+});
