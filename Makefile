@@ -38,7 +38,7 @@ build: node_modules/.package-lock.json ## Bundle every Lambda handler into build
 lint: .lint-setup ## eslint, tsc --noEmit, terraform fmt -check
 	npx eslint .
 	npx tsc --noEmit
-	@if command -v terraform >/dev/null; then CHECKPOINT_DISABLE=1 terraform fmt -check -recursive terraform; \
+	@if command -v terraform >/dev/null; then env -u TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1 terraform fmt -check -recursive terraform; \
 	else echo "lint: terraform not on PATH, terraform fmt skipped"; fi
 
 lint-report: .lint-setup ## eslint as JUnit XML in reports/lint.xml
