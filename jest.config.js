@@ -1,7 +1,7 @@
 // One Jest project per level: unit tests need no servers; integration tests
 // run against the real local servers that scripts/test-env starts.
-const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] };
-// @middy/* ships ESM only: let swc turn it into CommonJS for Jest.
+const transform = { '^.+\\.(t|j|mj)s$': '<rootDir>/scripts/jest-esbuild-transform.cjs' };
+// @middy/* ships ESM only: transform it to CommonJS as well.
 const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
 const common = { testEnvironment: 'node', transform, transformIgnorePatterns, moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 
