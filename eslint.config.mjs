@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/', 'dist/', 'reports/', 'coverage/', 'node_modules/', 'terraform/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['build/', 'dist/', 'reports/', 'coverage/', 'node_modules/', 'terraform/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
