@@ -17,7 +17,7 @@ export type Action =
   | 'deleted'
   | 'tags'
   | 'in-sync'
-  | `skipped:${'stale' | 'delete-markers-off' | 'permanent-deletes-off' | 'lifecycle' | 'out-of-prefix'}`;
+  | `skipped:${'stale' | 'delete-markers-off' | 'lifecycle' | 'out-of-prefix'}`;
 
 export interface Outcome {
   destination: string;
@@ -67,15 +67,17 @@ export async function converge(change: ChangeMessage, ctx: ConvergeContext): Pro
   if (change.versionId !== undefined && change.versionId !== 'null') {
     const mapping = await store.getMapping(change.versionId);
     if (change.type === 'permanentDelete' && mapping) {
-      if (ctx.destinationVersioned && mapping.destinationVersionId !== undefined) {
-        await deleteVersion(target.client, target.bucket, key, mapping.destinationVersionId);
+      const deletable = dest.permanentDeletes && ctx.destinationVersioned && mapping.destinationVersionId !== undefined;
+      if (deletable) {
+        await deleteVersion(target.client, target.bucket, key, mapping.destinationVersionId!);
+        outcome.action = 'deleted';
       }
       await store.deleteMapping(change.versionId);
-      outcome.action = 'deleted';
     }
-    if (change.type === 'tags' && mapping && !mapping.deleteMarker) {
+    // Versioned destinations only: an unversioned one holds just the current object.
+    if (change.type === 'tags' && ctx.destinationVersioned && mapping && !mapping.deleteMarker) {
       const tags = await sourceTags(ctx.source, change.bucket, change.key, change.versionId);
-      await syncTags(target.client, target.bucket, key, ctx.destinationVersioned ? mapping.destinationVersionId : undefined, tags);
+      await syncTags(target.client, target.bucket, key, mapping.destinationVersionId, tags);
       return { ...outcome, action: 'tags', destinationVersionId: mapping.destinationVersionId };
     }
   }
@@ -103,8 +105,15 @@ export async function converge(change: ChangeMessage, ctx: ConvergeContext): Pro
 
   const source = currentState(listing);
   if (source.kind === 'version') {
+    const inSync = current.exists && isReplicaOf(current.replicaOf, source.version);
     // The destination's current differs (e.g. a marker was undone at the source): copy it again.
-    if (!(current.exists && isReplicaOf(current.replicaOf, source.version))) await copyOne(source.version);
+    if (!inSync) await copyOne(source.version);
+    // A tag change not handled above (unversioned destination or source): re-sync the current's.
+    else if (change.type === 'tags' && outcome.versionsCopied === 0 && current.exists) {
+      const tags = await sourceTags(ctx.source, change.bucket, change.key, source.version.versionId);
+      await syncTags(target.client, target.bucket, key, ctx.destinationVersioned ? current.versionId : undefined, tags);
+      outcome.action = 'tags';
+    }
   } else {
     const apply = source.kind === 'marker' ? dest.deleteMarkers : dest.permanentDeletes;
     if (apply && current.exists) {

@@ -45,16 +45,19 @@ export async function syncTags(client: S3Client, bucket: string, key: string, ve
   }
 }
 
-/** Whether the destination bucket keeps versions (cached per bucket for the container's life). */
+/**
+ * Whether a destination bucket keeps versions, cached for the container's life per destination
+ * (one bucket name may exist in two partitions).
+ */
 export class VersioningCache {
   private readonly known = new Map<string, boolean>();
 
-  public async isVersioned(client: S3Client, bucket: string): Promise<boolean> {
-    const cached = this.known.get(bucket);
+  public async isVersioned(client: S3Client, bucket: string, destinationId: string = bucket): Promise<boolean> {
+    const cached = this.known.get(destinationId);
     if (cached !== undefined) return cached;
     const { Status } = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
     const versioned = Status === 'Enabled';
-    this.known.set(bucket, versioned);
+    this.known.set(destinationId, versioned);
     return versioned;
   }
 }

@@ -70,12 +70,13 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
         throw new PermanentError('unknown-bucket', `bucket ${change.bucket} is not the configured source bucket`);
       }
       for (const destination of deps.config.destinations) {
+        logger.appendKeys({ destination: destination.id });
         const outcome = await deps.destinations.withClient(destination, async (client) =>
           converge(change, {
             source: deps.source,
             destination,
             destinationClient: client,
-            destinationVersioned: await versioning.isVersioned(client, destination.bucket),
+            destinationVersioned: await versioning.isVersioned(client, destination.bucket, destination.id),
             store: new KeyStateStore(deps.documents, deps.config.tableName, destination.id, change.bucket, change.key),
             historyMode: deps.config.historyMode,
             replicateSince: deps.config.replicateSince,
@@ -94,7 +95,7 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
     } catch (error) {
       await handleFailure(record, error, started);
     } finally {
-      logger.removeKeys(['messageId', 'key', 'versionId', 'sequencer', 'eventType']);
+      logger.removeKeys(['messageId', 'key', 'versionId', 'sequencer', 'eventType', 'destination']);
     }
   };
 

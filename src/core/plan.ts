@@ -13,12 +13,14 @@ export interface ApplyOptions {
 
 export type Triage =
   | { proceed: true }
-  | { proceed: false; skip: 'stale' | 'delete-markers-off' | 'permanent-deletes-off' | 'lifecycle' };
+  | { proceed: false; skip: 'stale' | 'delete-markers-off' | 'lifecycle' };
 
 /**
  * First look at a change, before any I/O on S3: is it obsolete (a newer change of the key was
  * already applied) or switched off for this destination? Tag changes and permanent deletes are
- * never stale: they name a version, not the key's latest state.
+ * never stale: they name a version, not the key's latest state. A permanent delete is never
+ * skipped here even when permanent deletes are off: it can change the key's current state (an
+ * undelete), which must still converge; only the destination version is then kept.
  */
 export function triage(change: ChangeMessage, storedSequencer: string | undefined, options: ApplyOptions): Triage {
   const isDelete = change.type === 'deleteMarker' || change.type === 'permanentDelete';
@@ -26,7 +28,6 @@ export function triage(change: ChangeMessage, storedSequencer: string | undefine
     return { proceed: false, skip: 'lifecycle' };
   }
   if (change.type === 'deleteMarker' && !options.deleteMarkers) return { proceed: false, skip: 'delete-markers-off' };
-  if (change.type === 'permanentDelete' && !options.permanentDeletes) return { proceed: false, skip: 'permanent-deletes-off' };
   const ordered = change.type === 'created' || change.type === 'deleteMarker';
   if (ordered && change.sequencer !== undefined && !isNewerSequencer(change.sequencer, storedSequencer)) {
     return { proceed: false, skip: 'stale' };

@@ -171,10 +171,9 @@ describe('converge', () => {
       expect(deletes()).toEqual([{ Bucket: DEST_BUCKET, Key: KEY, VersionId: 'd-v1' }]);
     });
 
-    it.each([
-      ['a delete marker', 'deleteMarker', { deleteMarkers: false }, 'skipped:delete-markers-off'],
-      ['a permanent delete', 'permanentDelete', { permanentDeletes: false }, 'skipped:permanent-deletes-off'],
-    ] as const)('skips %s when the destination turns that off', async (_case, type, options, action) => {
+    it.each([['a delete marker', 'deleteMarker', { deleteMarkers: false }, 'skipped:delete-markers-off']] as const)(
+      'skips %s when the destination turns that off',
+      async (_case, type, options, action) => {
       // Prepare
       storeMapping('v1');
 
@@ -186,6 +185,25 @@ describe('converge', () => {
       expect(dest.calls()).toHaveLength(0);
       expect(source.calls()).toHaveLength(0);
       expect(table.get(PK, 'V#v1')).toBeDefined();
+      },
+    );
+
+    it('keeps the destination version when permanent deletes are off, and still converges an undelete', async () => {
+      // Prepare: the source's marker dm2 is removed, so v1 is current again; the destination is delete-marked
+      storeMapping('v1');
+      storeMapping('dm2', { destinationVersionId: 'd-dm2', deleteMarker: true });
+      source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v1']));
+
+      // Act
+      const outcome = await converge(
+        change({ type: 'permanentDelete', versionId: 'dm2', sequencer: 'FF', reason: 'DeleteObject' }),
+        context({}, { permanentDeletes: false }),
+      );
+
+      // Assess: no destination version deleted, and v1 made current again by a copy
+      expect(dest).toHaveReceivedCommandTimes(DeleteObjectCommand, 0);
+      expect(copy).toHaveBeenCalledTimes(1);
+      expect(outcome.action).toBe('copied');
     });
 
     it.each(['deleteMarker', 'permanentDelete'] as const)('skips a lifecycle %s by default', async (type) => {
@@ -268,7 +286,7 @@ describe('converge', () => {
       // Assess
       expect(dest).toHaveReceivedCommandTimes(DeleteObjectCommand, 0);
       expect(table.get(PK, 'V#v1')).toBeUndefined();
-      expect(outcome.action).toBe('deleted');
+      expect(outcome.action).toBe('in-sync');
     });
 
     it('makes the previous version current again after the current one is permanently deleted', async () => {
@@ -340,6 +358,46 @@ describe('converge', () => {
       expect(source).toHaveReceivedCommandTimes(GetObjectTaggingCommand, 0);
       expect(copiedVersionIds()).toEqual(['v2']);
       expect(outcome.action).toBe('copied');
+    });
+  });
+
+  describe('tags on an unversioned destination or source', () => {
+    it("re-syncs the current object's tags, never an older version's, on an unversioned destination", async () => {
+      // Prepare: v1's tags change, but the unversioned destination holds only v2
+      storeMapping('v1', { destinationVersionId: undefined });
+      storeMapping('v2', { destinationVersionId: undefined });
+      source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v2', 'v1']));
+      source.on(GetObjectTaggingCommand, { VersionId: 'v1' }).resolves({ TagSet: [{ Key: 'old', Value: 'v1-only' }] });
+      source.on(GetObjectTaggingCommand, { VersionId: 'v2' }).resolves({ TagSet: [{ Key: 'current', Value: 'v2' }] });
+      dest.on(HeadObjectCommand).resolves(replicaHead('v2', undefined));
+      dest.on(PutObjectTaggingCommand).resolves({});
+
+      // Act
+      const outcome = await converge(change({ type: 'tags', versionId: 'v1', sequencer: undefined, reason: undefined }), context({ destinationVersioned: false }));
+
+      // Assess
+      expect(dest).toHaveReceivedCommandTimes(PutObjectTaggingCommand, 1);
+      expect(dest).toHaveReceivedCommandWith(PutObjectTaggingCommand, { Key: KEY, VersionId: undefined, Tagging: { TagSet: [{ Key: 'current', Value: 'v2' }] } });
+      expect(outcome.action).toBe('tags');
+    });
+
+    it('replicates a tag change on the null version of an unversioned source', async () => {
+      // Prepare: S3 sends no version-id for an unversioned bucket
+      const listed = { Key: KEY, VersionId: 'null', ETag: '"e"', Size: 1, LastModified: minutes(0), IsLatest: true };
+      source.on(ListObjectVersionsCommand).resolves({ Versions: [listed], DeleteMarkers: [] });
+      source.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'k', Value: 'new' }] });
+      dest.on(HeadObjectCommand).resolves({ Metadata: { 'partition-replica-of': `null@${minutes(0).getTime()}@e;e` } });
+      dest.on(PutObjectTaggingCommand).resolves({});
+      table.put({ pk: PK, sk: `V#null@${minutes(0).getTime()}@e`, deleteMarker: false, copiedAt: 'x' });
+
+      // Act
+      const outcome = await converge(change({ type: 'tags', versionId: undefined, sequencer: undefined, reason: undefined }), context({ destinationVersioned: false }));
+
+      // Assess
+      expect(outcome.action).toBe('tags');
+      expect(source).toHaveReceivedCommandWith(GetObjectTaggingCommand, { VersionId: 'null' });
+      expect(dest).toHaveReceivedCommandWith(PutObjectTaggingCommand, { Tagging: { TagSet: [{ Key: 'k', Value: 'new' }] } });
+      expect(copy).not.toHaveBeenCalled();
     });
   });
 

@@ -71,12 +71,12 @@ describe('triage', () => {
     expect(result).toEqual({ proceed: false, skip: 'delete-markers-off' });
   });
 
-  it('skips permanent deletes when the destination turns them off', () => {
+  it('lets a permanent delete through when permanent deletes are off: it may be an undelete to converge', () => {
     // Act
     const result = triage(changeMessage({ type: 'permanentDelete', sequencer: NEWER, reason: 'DeleteObject' }), STORED, { ...ALL_ON, permanentDeletes: false });
 
     // Assess
-    expect(result).toEqual({ proceed: false, skip: 'permanent-deletes-off' });
+    expect(result).toEqual({ proceed: true });
   });
 
   it('skips lifecycle expirations by default and applies them when turned on', () => {
