@@ -9,7 +9,8 @@ import type { DestinationCurrent } from './destination';
 import { REPLICA_METADATA_KEY, deleteCurrent, deleteVersion, headCurrent, syncTags } from './destination';
 import type { ChangeMessage } from './events';
 import { listSourceVersions, sourceTags } from './source';
-import type { KeyStateStore } from './state';
+import type { KeyState, KeyStateStore } from './state';
+import { PermanentError, StateConflictError } from './errors';
 
 export type Action =
   | 'copied'
@@ -53,13 +54,40 @@ export interface ConvergeContext {
 export async function converge(change: ChangeMessage, ctx: ConvergeContext): Promise<Outcome> {
   const { destination: dest, store } = ctx;
   const key = destinationKey(change.key, dest.sourcePrefix, dest.destinationPrefix);
-  const outcome: Outcome = { destination: dest.id, action: 'in-sync', versionsCopied: 0, bytes: 0, destinationKey: key };
-  if (key === undefined) return { ...outcome, action: 'skipped:out-of-prefix' };
+  if (key === undefined) return { ...emptyOutcome(dest.id, key), action: 'skipped:out-of-prefix' };
 
-  const state = await store.getState();
+  let state = await store.getState();
   const verdict = triage(change, state?.sequencer, dest);
-  if (!verdict.proceed) return { ...outcome, action: `skipped:${verdict.skip}` };
+  if (!verdict.proceed) return { ...emptyOutcome(dest.id, key), action: `skipped:${verdict.skip}` };
 
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await apply(change, ctx, key, state);
+    } catch (error) {
+      // The source moved under us (a version deleted or overwritten since it was listed), or
+      // another writer advanced the key's state: read both again and re-plan, since the plan
+      // depends only on what is there now. Not triage again: this change is not stale.
+      if (attempt >= MAX_ATTEMPTS || !(isVanished(error) || error instanceof StateConflictError)) throw error;
+      state = await store.getState();
+    }
+  }
+}
+
+const MAX_ATTEMPTS = 3;
+const VANISHED = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'PreconditionFailed']);
+
+/** The source object or version named in a request is no longer what was listed. */
+function isVanished(error: unknown): boolean {
+  return error instanceof Error && VANISHED.has(error.name);
+}
+
+function emptyOutcome(destination: string, key: string | undefined): Outcome {
+  return { destination, action: 'in-sync', versionsCopied: 0, bytes: 0, destinationKey: key };
+}
+
+async function apply(change: ChangeMessage, ctx: ConvergeContext, key: string, state: KeyState | undefined): Promise<Outcome> {
+  const { destination: dest, store } = ctx;
+  const outcome = emptyOutcome(dest.id, key);
   const target = { client: ctx.destinationClient, bucket: dest.bucket, key };
   const now = ctx.now ?? (() => new Date());
 
@@ -74,11 +102,17 @@ export async function converge(change: ChangeMessage, ctx: ConvergeContext): Pro
       }
       await store.deleteMapping(change.versionId);
     }
-    // Versioned destinations only: an unversioned one holds just the current object.
+    // Versioned destinations only: an unversioned one holds just the current object. A version
+    // deleted since its tags changed makes the change obsolete: converge what is there instead.
     if (change.type === 'tags' && ctx.destinationVersioned && mapping && !mapping.deleteMarker) {
-      const tags = await sourceTags(ctx.source, change.bucket, change.key, change.versionId);
-      await syncTags(target.client, target.bucket, key, mapping.destinationVersionId, tags);
-      return { ...outcome, action: 'tags', destinationVersionId: mapping.destinationVersionId };
+      const tags = await sourceTags(ctx.source, change.bucket, change.key, change.versionId).catch((error: unknown) => {
+        if (isVanished(error)) return undefined;
+        throw error;
+      });
+      if (tags !== undefined) {
+        await syncTags(target.client, target.bucket, key, mapping.destinationVersionId, tags);
+        return { ...outcome, action: 'tags', destinationVersionId: mapping.destinationVersionId };
+      }
     }
   }
 
@@ -115,8 +149,8 @@ export async function converge(change: ChangeMessage, ctx: ConvergeContext): Pro
       outcome.action = 'tags';
     }
   } else {
-    const apply = source.kind === 'marker' ? dest.deleteMarkers : dest.permanentDeletes;
-    if (apply && current.exists) {
+    const wanted = source.kind === 'marker' ? dest.deleteMarkers : dest.permanentDeletes;
+    if (wanted && current.exists) {
       const markerVersionId = await deleteCurrent(target.client, target.bucket, key);
       if (source.kind === 'marker' && ctx.destinationVersioned) {
         await store.putMapping(source.marker.versionId, { destinationVersionId: markerVersionId, deleteMarker: true, copiedAt: now().toISOString() });
@@ -144,6 +178,13 @@ export async function converge(change: ChangeMessage, ctx: ConvergeContext): Pro
 
 function copyVersion(ctx: ConvergeContext, change: ChangeMessage, version: ListedVersion, key: string, tag: string): Promise<CopyResult> {
   const size = partSize(version.size);
+  if (size > ctx.copyLimits.memoryBudgetBytes) {
+    // One part must fit in the buffer budget (half the function's memory); retrying cannot help.
+    const neededMb = Math.ceil((2 * size) / (1024 * 1024)) + 256;
+    return Promise.reject(
+      new PermanentError('insufficient-memory', `${version.size} bytes need ${size / (1024 * 1024)} MiB parts: give the function at least ${neededMb} MB of memory`),
+    );
+  }
   return ctx.copy({
     source: { client: ctx.source, version: { bucket: change.bucket, key: change.key, versionId: version.versionId, etag: version.etag, size: version.size } },
     destination: {

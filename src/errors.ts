@@ -1,3 +1,6 @@
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
+
 /**
  * Error families. A PermanentError can never succeed on retry: its message goes to the DLQ at
  * once with `reason`. Anything else is transient: the record fails and SQS redelivers it.
@@ -74,4 +77,52 @@ export class StateConflictError extends Error {
     super(message, options);
     this.name = 'StateConflictError';
   }
+}
+
+/** Client errors that a retry can fix: races with the source, conflicts, rotated keys. */
+const RETRYABLE_CLIENT_ERRORS = new Set([
+  'NoSuchKey',
+  'NoSuchVersion',
+  'NotFound',
+  'PreconditionFailed',
+  'NoSuchUpload',
+  'OperationAborted',
+  'ConditionalCheckFailedException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'RequestTimeTooSkewed',
+]);
+
+function isServiceError(error: unknown): error is SdkError {
+  return error instanceof Error && '$fault' in error;
+}
+
+/**
+ * The one place that decides permanent vs transient. Ours are typed; an AWS client fault
+ * (4xx: MetadataTooLarge, KeyTooLongError, InvalidStorageClass, a disabled KMS key, AccessDenied
+ * on the destination…) can never succeed on retry, unless it is throttling, a timeout or one of
+ * the races above. Everything else is transient.
+ */
+export function classify(error: unknown): PermanentError | undefined {
+  if (error instanceof PermanentError) return error;
+  if (!isServiceError(error) || error.$fault !== 'client') return undefined;
+  if (RETRYABLE_CLIENT_ERRORS.has(error.name) || isThrottlingError(error) || isTransientError(error)) return undefined;
+  return new PermanentError(error.name, `${error.name}: ${error.message}`, { cause: error });
+}
+
+/**
+ * What a log line may say of an error. SDK errors carry the service's whole error body, which
+ * for a signature error includes the access key id and the string to sign: log none of it.
+ */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error instanceof PermanentError && { reason: error.reason }),
+    ...(isServiceError(error) && { fault: error.$fault, statusCode: error.$metadata?.httpStatusCode, requestId: error.$metadata?.requestId }),
+    ...(error.cause !== undefined && !isServiceError(error) && { cause: describeError(error.cause) }),
+  };
 }

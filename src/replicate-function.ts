@@ -1,20 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DestinationClients } from './clients';
-import type { ReplicateConfig } from './config';
+import type { DestinationConfig, ReplicateConfig } from './config';
 import type { Outcome } from './converge';
 import { converge } from './converge';
 import type { CopyRequest, CopyResult } from './copy/types';
 import { VersioningCache } from './destination';
 import { sendToDlq } from './dlq';
-import { CopyCheckpointedError, PermanentError } from './errors';
+import { CopyCheckpointedError, PermanentError, classify, describeError } from './errors';
 import type { ChangeMessage } from './events';
 import { parseChangeMessage } from './events';
 import { METRIC, addMetric, logger, metrics } from './observability';
@@ -39,6 +40,7 @@ type Settled = PromiseSettledResult<void>;
  */
 export function createReplicateHandler(deps: ReplicateDependencies) {
   const versioning = new VersioningCache();
+  const { config } = deps;
 
   const processBatch = async (event: SQSEvent, context: Context, options?: { signal?: AbortSignal }): Promise<Settled[]> => {
     const failedGroups = new Set<string>();
@@ -50,7 +52,9 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
         continue;
       }
       try {
-        await processRecord(record, context, options?.signal);
+        // Too little time to start: hand the record back at once instead of timing out the batch.
+        if (context.getRemainingTimeInMillis() < config.checkpointMarginMs) await requeue(record, 'no time left in this invocation');
+        else await processRecord(record, context, options?.signal);
         results.push({ status: 'fulfilled', value: undefined });
       } catch (error) {
         failedGroups.add(group);
@@ -66,32 +70,22 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
     try {
       const change = parseChangeMessage(record.body);
       logger.appendKeys({ key: change.key, versionId: change.versionId, sequencer: change.sequencer, eventType: change.type });
-      if (change.bucket !== deps.config.sourceBucket) {
+      if (change.bucket !== config.sourceBucket) {
         throw new PermanentError('unknown-bucket', `bucket ${change.bucket} is not the configured source bucket`);
       }
-      for (const destination of deps.config.destinations) {
+      // Each destination on its own: one destination's failure does not hold up the others.
+      const failures: unknown[] = [];
+      for (const destination of config.destinations) {
         logger.appendKeys({ destination: destination.id });
-        const outcome = await deps.destinations.withClient(destination, async (client) =>
-          converge(change, {
-            source: deps.source,
-            destination,
-            destinationClient: client,
-            destinationVersioned: await versioning.isVersioned(client, destination.bucket, destination.id),
-            store: new KeyStateStore(deps.documents, deps.config.tableName, destination.id, change.bucket, change.key),
-            historyMode: deps.config.historyMode,
-            replicateSince: deps.config.replicateSince,
-            copy: deps.copy,
-            copyLimits: {
-              partsInFlight: deps.config.partsInFlight,
-              memoryBudgetBytes: deps.config.copyMemoryBudgetBytes,
-              checkpointMarginMs: deps.config.checkpointMarginMs,
-            },
-            remainingTimeMs: () => context.getRemainingTimeInMillis(),
-            ...(signal !== undefined && { signal }),
-          }),
-        );
-        report(outcome, change, started);
+        try {
+          report(await convergeOn(destination, change, context, signal), change, started);
+        } catch (error) {
+          failures.push(error);
+          logger.error('replication outcome', { action: 'failed', permanent: classify(error) !== undefined, durationMs: Date.now() - started, error: describeError(error) });
+        }
       }
+      logger.removeKeys(['destination']);
+      if (failures.length > 0) throw decisive(failures);
     } catch (error) {
       await handleFailure(record, error, started);
     } finally {
@@ -99,37 +93,83 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
     }
   };
 
-  /** Permanent: to the DLQ and acked. Anything else: rethrown, so SQS redelivers it. */
+  const convergeOn = (destination: DestinationConfig, change: ChangeMessage, context: Context, signal: AbortSignal | undefined) =>
+    deps.destinations.withClient(destination, async (client) =>
+      converge(change, {
+        source: deps.source,
+        destination,
+        destinationClient: client,
+        destinationVersioned: await versioning.isVersioned(client, destination.bucket, destination.id),
+        store: new KeyStateStore(deps.documents, config.tableName, destination.id, change.bucket, change.key),
+        historyMode: config.historyMode,
+        replicateSince: config.replicateSince,
+        copy: deps.copy,
+        copyLimits: { partsInFlight: config.partsInFlight, memoryBudgetBytes: config.copyMemoryBudgetBytes, checkpointMarginMs: config.checkpointMarginMs },
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        ...(signal !== undefined && { signal }),
+      }),
+    );
+
+  /** Permanent: to the DLQ and acked. Checkpointed: re-queued. Anything else: rethrown, so SQS redelivers it. */
   const handleFailure = async (record: SQSRecord, error: unknown, started: number): Promise<void> => {
     const durationMs = Date.now() - started;
-    if (error instanceof PermanentError) {
-      await sendToDlq(deps.sqs, deps.config.dlqUrl, record, error);
+    const permanent = classify(error);
+    if (permanent) {
+      await sendToDlq(deps.sqs, config.dlqUrl, record, permanent);
       addMetric(METRIC.failures, 1);
-      logger.error('replication outcome', { action: 'dead-lettered', reason: error.reason, durationMs, error });
+      logger.error('message disposition', { action: 'dead-lettered', reason: permanent.reason, durationMs, error: describeError(error) });
       return;
     }
     if (error instanceof CopyCheckpointedError) {
-      logger.warn('replication outcome', { action: 'checkpointed', partsDone: error.partsDone, partsTotal: error.partsTotal, durationMs });
-      await comeBackSoon(record);
-      throw error;
+      logger.warn('message disposition', { action: 'checkpointed', partsDone: error.partsDone, partsTotal: error.partsTotal, durationMs });
+      await requeue(record, error.message);
+      return;
     }
     addMetric(METRIC.failures, 1);
-    logger.error('replication outcome', { action: 'failed', durationMs, error });
+    logger.error('message disposition', { action: 'retry', durationMs, error: describeError(error) });
     throw error;
   };
 
-  /** A checkpointed copy should resume at once, not after the long visibility timeout. */
-  const comeBackSoon = async (record: SQSRecord): Promise<void> => {
-    if (deps.config.queueUrl === undefined) return;
-    await deps.sqs
-      .send(new ChangeMessageVisibilityCommand({ QueueUrl: deps.config.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 }))
-      .catch((error: unknown) => logger.warn('could not shorten the visibility timeout of a checkpointed copy', { error }));
+  /**
+   * Sends the record again to the queue, in its key's group, and acks this copy: a checkpointed
+   * copy resumes in the next invocation instead of after the visibility timeout, and spends no
+   * receive (a huge object needs many invocations, more than maxReceiveCount allows). Capped, so
+   * a copy that never progresses still ends in the DLQ. Without QUEUE_URL the record just fails.
+   */
+  const requeue = async (record: SQSRecord, why: string): Promise<void> => {
+    const requeues = Number(record.messageAttributes.requeues?.stringValue ?? '0');
+    if (config.queueUrl === undefined || requeues >= MAX_REQUEUES) throw new Error(`${why} (not re-queued: ${config.queueUrl === undefined ? 'no QUEUE_URL' : `${requeues} re-queues already`})`);
+    await deps.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: config.queueUrl,
+        MessageBody: record.body,
+        MessageGroupId: record.attributes.MessageGroupId,
+        MessageDeduplicationId: `${record.messageId}:${randomUUID()}`,
+        MessageAttributes: {
+          requeues: { DataType: 'Number', StringValue: String(requeues + 1) },
+          requeuedFrom: { DataType: 'String', StringValue: record.messageId },
+        },
+      }),
+    );
+    logger.info('message disposition', { action: 'requeued', reason: why, requeues: requeues + 1, messageId: record.messageId });
   };
 
   return middy(processBatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(sqsPartialBatchFailure({ logger: (reason: unknown, record: SQSRecord) => logger.debug('batch item failed', { messageId: record.messageId, reason }) }));
+    .use(sqsPartialBatchFailure({ logger: (reason: unknown, record: SQSRecord) => logger.debug('batch item failed', { messageId: record.messageId, error: describeError(reason) }) }));
+}
+
+/** 5 TiB at 100 MB/s is about 15 hours: 200 re-queues of 15 minutes leave room to spare. */
+const MAX_REQUEUES = 200;
+
+/**
+ * Which failure decides a record's fate when several destinations failed: a transient one
+ * (the whole message is retried), else a checkpoint (re-queued), else the first permanent one.
+ */
+function decisive(failures: unknown[]): unknown {
+  const transient = failures.filter((f) => classify(f) === undefined);
+  return transient.find((f) => !(f instanceof CopyCheckpointedError)) ?? transient[0] ?? failures[0];
 }
 
 /** One outcome line per record and destination, and its metrics. */

@@ -28,6 +28,9 @@ export async function listSourceVersions(client: S3Client, bucket: string, key: 
     }
     // Keys come sorted: once the listing is past our key, longer keys sharing the prefix follow.
     if (passedKey || !page.IsTruncated) return listing;
+    if (page.NextKeyMarker === keyMarker && page.NextVersionIdMarker === versionIdMarker) {
+      throw new Error(`the listing of ${key} does not advance past ${keyMarker}/${versionIdMarker}`);
+    }
     keyMarker = page.NextKeyMarker;
     versionIdMarker = page.NextVersionIdMarker;
   }

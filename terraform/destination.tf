@@ -18,6 +18,8 @@ locals {
   destination_region     = coalesce(var.destination_region, data.aws_region.destination.region)
   destination_bucket_arn = "arn:${local.destination_partition}:s3:::${var.destination_bucket}"
   destination_object_arn = "${local.destination_bucket_arn}/${var.destination_prefix}*"
+  # kms:ViaService of S3 in the destination bucket's region (the key must be in that region too).
+  destination_s3_service = "s3.${local.destination_region}.${data.aws_partition.destination.dns_suffix}"
   # Region name prefix of each partition (us-gov-west-1, cn-north-1).
   region_partition = startswith(local.destination_region, "us-gov-") ? "aws-us-gov" : startswith(local.destination_region, "cn-") ? "aws-cn" : "aws"
 }
@@ -61,13 +63,20 @@ data "aws_iam_policy_document" "destination" {
     resources = [local.destination_object_arn]
   }
 
+  # SSE-KMS through S3 only: GenerateDataKey for puts, Decrypt for multipart uploads and reads.
   dynamic "statement" {
     for_each = var.destination_kms_key == null ? [] : [var.destination_kms_key.arn]
     content {
       sid       = "DestinationKey"
       effect    = "Allow"
-      actions   = ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"]
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
       resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.destination_s3_service]
+      }
     }
   }
 }

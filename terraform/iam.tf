@@ -70,12 +70,19 @@ data "aws_iam_policy_document" "replicate" {
     resources = local.source_object_arns
   }
 
+  # Decrypt only through S3 in the source region (SSE-KMS reads), never a direct kms:Decrypt.
   dynamic "statement" {
     for_each = length(var.source_kms_keys) == 0 ? [] : [1]
     content {
       sid       = "SourceKeys"
       actions   = ["kms:Decrypt"]
       resources = [for k in var.source_kms_keys : k.arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.source_s3_service]
+      }
     }
   }
 
@@ -87,7 +94,17 @@ data "aws_iam_policy_document" "replicate" {
 
   statement {
     sid       = "Queue"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.main.arn]
+  }
+
+  # A checkpointed copy (or one with no time left to start) is sent to the main queue again and
+  # the original acknowledged; no ChangeMessageVisibility. The queues use SQS-managed SSE, so
+  # SendMessage needs no KMS permission (a customer key on the queue would need
+  # kms:GenerateDataKey and kms:Decrypt here).
+  statement {
+    sid       = "Requeue"
+    actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.main.arn]
   }
 

@@ -4,6 +4,8 @@ data "aws_caller_identity" "source" {}
 
 locals {
   source_partition = data.aws_partition.source.partition
+  # kms:ViaService of S3 in the source region (s3.cn-north-1.amazonaws.com.cn in China).
+  source_s3_service = "s3.${data.aws_region.source.region}.${data.aws_partition.source.dns_suffix}"
 
   # Contract names and layout: docs/CONTRACTS.md.
   secret_name = coalesce(var.destination_secret_name, "${var.name}-credentials")

@@ -61,7 +61,7 @@ variable "source_prefixes" {
 }
 
 variable "source_kms_keys" {
-  description = "KMS keys that encrypt objects in the source bucket; the replicate function gets kms:Decrypt on each arn."
+  description = "KMS keys that encrypt objects in the source bucket; the replicate function gets kms:Decrypt on each arn, only through S3 in the source region (kms:ViaService)."
   type = list(object({
     arn    = string
     key_id = string
@@ -117,7 +117,7 @@ variable "destination_region" {
 }
 
 variable "destination_kms_key" {
-  description = "KMS key for SSE-KMS on the destination objects (null = the bucket's default encryption). The destination user gets kms:GenerateDataKey, kms:Encrypt and kms:Decrypt on it."
+  description = "KMS key for SSE-KMS on the destination objects (null = the bucket's default encryption). The destination user gets kms:GenerateDataKey and kms:Decrypt on it, only through S3 in destination_region (kms:ViaService)."
   type = object({
     arn    = string
     key_id = string

@@ -4,7 +4,7 @@ mock_provider "aws" {
   override_during = plan
 
   mock_data "aws_partition" {
-    defaults = { partition = "aws-cn" }
+    defaults = { partition = "aws-cn", dns_suffix = "amazonaws.com.cn" }
   }
   mock_data "aws_region" {
     defaults = { region = "cn-north-1" }
@@ -31,7 +31,7 @@ mock_provider "aws" {
   override_during = plan
 
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_region" {
     defaults = { region = "us-east-1" }
@@ -67,6 +67,32 @@ run "partitions" {
   assert {
     condition     = aws_lambda_function.this["replicate"].filename == "tests/fixtures/empty.zip" && aws_lambda_function.this["replicate"].source_code_hash == filebase64sha256("tests/fixtures/empty.zip")
     error_message = "deploy_localzip must deploy the zip with its hash, so a new build redeploys."
+  }
+}
+
+# kms:ViaService follows each side's region and DNS suffix (amazonaws.com.cn in China), and
+# destination_region (the bucket's region) over the destination provider's region.
+run "kms_via_service" {
+  command = plan
+
+  variables {
+    source_kms_keys = [{
+      arn    = "arn:aws-cn:kms:cn-north-1:333333333333:key/aaaaaaaa-2222-3333-4444-555555555555"
+      key_id = "aaaaaaaa-2222-3333-4444-555555555555"
+    }]
+    destination_kms_key = {
+      arn    = "arn:aws:kms:us-west-2:444444444444:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }
+  }
+
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.replicate.statement : [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"] if s.sid == "SourceKeys"]) == ["StringEquals kms:ViaService s3.cn-north-1.amazonaws.com.cn"]
+    error_message = "In China the source keys' kms:ViaService must be s3.<source region>.amazonaws.com.cn (the source partition's DNS suffix)."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.destination.statement : [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"] if s.sid == "DestinationKey"]) == ["StringEquals kms:ViaService s3.us-west-2.amazonaws.com"]
+    error_message = "The destination key's kms:ViaService must be s3.<destination_region>.<destination DNS suffix> (the bucket's region, not the provider's)."
   }
 }
 

@@ -4,7 +4,7 @@ mock_provider "aws" {
   override_during = plan
 
   mock_data "aws_partition" {
-    defaults = { partition = "aws" }
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_region" {
     defaults = { region = "us-east-1" }
@@ -56,7 +56,7 @@ mock_provider "aws" {
   override_during = plan
 
   mock_data "aws_partition" {
-    defaults = { partition = "aws-us-gov" }
+    defaults = { partition = "aws-us-gov", dns_suffix = "amazonaws.com" }
   }
   mock_data "aws_region" {
     defaults = { region = "us-gov-west-1" }
@@ -216,9 +216,17 @@ run "defaults" {
       "s3:ListBucket", "s3:GetBucketVersioning", "s3:PutObject", "s3:AbortMultipartUpload",
       "s3:ListMultipartUploadParts", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging",
       "s3:DeleteObjectVersionTagging", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion",
-      "kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt",
+      "kms:GenerateDataKey", "kms:Decrypt",
     ])
     error_message = "The destination user may only do what the replicate function does (docs/CONTRACTS.md)."
+  }
+  assert {
+    condition     = one([for s in data.aws_iam_policy_document.destination.statement : s.actions if s.sid == "DestinationKey"]) == toset(["kms:GenerateDataKey", "kms:Decrypt"])
+    error_message = "The destination user gets only kms:GenerateDataKey and kms:Decrypt on the destination key (SSE-KMS, multipart included, needs no kms:Encrypt)."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.destination.statement : [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"] if s.sid == "DestinationKey"]) == ["StringEquals kms:ViaService s3.us-gov-west-1.amazonaws.com"]
+    error_message = "The destination key may be used only through S3 in the destination region: kms:ViaService = s3.<destination region>.<destination dns suffix>."
   }
   assert {
     condition     = alltrue([for s in data.aws_iam_policy_document.destination.statement : s.effect == "Allow" && !contains(s.resources, "*") && !contains(s.actions, "*") && !contains(s.actions, "s3:*")])
@@ -245,6 +253,32 @@ run "defaults" {
   assert {
     condition     = one([for s in data.aws_iam_policy_document.replicate.statement : s.resources if s.sid == "SourceKeys"]) == toset([var.source_kms_keys[0].arn]) && one([for s in data.aws_iam_policy_document.replicate.statement : s.actions if s.sid == "SourceKeys"]) == toset(["kms:Decrypt"])
     error_message = "The replicate function gets only kms:Decrypt on the source keys."
+  }
+  assert {
+    condition     = flatten([for s in data.aws_iam_policy_document.replicate.statement : [for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"] if s.sid == "SourceKeys"]) == ["StringEquals kms:ViaService s3.us-east-1.amazonaws.com"]
+    error_message = "The replicate function may decrypt with the source keys only through S3 in the source region: kms:ViaService = s3.<source region>.<source dns suffix>."
+  }
+
+  # --- replicate role on the queues: requeue by SendMessage, never ChangeMessageVisibility
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.replicate.statement : s.resources if contains(s.actions, "sqs:SendMessage")])) == toset([aws_sqs_queue.main.arn, aws_sqs_queue.dlq.arn])
+    error_message = "The replicate function must be able to SendMessage to the main queue (requeue of a checkpointed copy) and to the DLQ, and to no other queue."
+  }
+  assert {
+    condition     = !anytrue([for s in data.aws_iam_policy_document.replicate.statement : contains(s.actions, "sqs:ChangeMessageVisibility")])
+    error_message = "The replicate function requeues by SendMessage + DeleteMessage; it must not get sqs:ChangeMessageVisibility."
+  }
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.replicate.statement : s.actions if contains(s.resources, aws_sqs_queue.main.arn)])) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage"])
+    error_message = "On the main queue the replicate function gets exactly ReceiveMessage, DeleteMessage, GetQueueAttributes and SendMessage (docs/CONTRACTS.md)."
+  }
+  assert {
+    condition     = aws_sqs_queue.main.sqs_managed_sse_enabled && aws_sqs_queue.main.kms_master_key_id == null
+    error_message = "The main queue must use SQS-managed SSE, not a customer KMS key: the replicate role's requeue SendMessage has no kms:GenerateDataKey/kms:Decrypt on a queue key (add them with one)."
+  }
+  assert {
+    condition     = aws_lambda_function.this["replicate"].environment[0].variables["QUEUE_URL"] == aws_sqs_queue.main.url
+    error_message = "The replicate function must get QUEUE_URL (the main queue) to requeue checkpointed copies."
   }
 
   # --- secret value set out of band by default

@@ -61,6 +61,8 @@ export interface Pipeline {
   relay(event: unknown): Promise<SQSRecord>;
   /** One replicate invocation on a batch. */
   replicate(records: SQSRecord[], remainingMs?: () => number): Promise<SQSBatchResponse>;
+  /** Messages the replicate function re-queued since the last call, as SQS would deliver them. */
+  takeRequeued(): SQSRecord[];
   /** Relay all events, then deliver them as SQS FIFO would (in batches, failures redelivered). */
   deliver(events: unknown[], options?: { batchSize?: number; maxRounds?: number }): Promise<void>;
   cleanup(): Promise<void>;
@@ -120,6 +122,9 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     JSON.stringify({ user: 'replicator', accesskey: env.dest.accessKeyId, secretaccesskey: env.dest.secretAccessKey, partition: 'aws-us-gov', accountid: '222233334444' });
   secretsMock.on(GetSecretValueCommand).callsFake(() => ({ SecretString: (options.secret ?? realSecret)() }));
 
+  // Messages the relay sent are delivered by the tests; those sent by replicate are re-queues.
+  let requeuedSeen = 0;
+  const requeues = () => queued.filter((input) => input.MessageAttributes?.requeues !== undefined);
   const copy = options.copy ? (request: CopyRequest) => options.copy!(request, copyVersion) : copyVersion;
   const replicateHandler = createReplicateHandler({
     config,
@@ -139,6 +144,15 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     config,
     dlq,
     secretReads: () => secretsMock.commandCalls(GetSecretValueCommand).length,
+    takeRequeued() {
+      const fresh = requeues().slice(requeuedSeen);
+      requeuedSeen += fresh.length;
+      return fresh.map((input) => {
+        const record = sqsRecord(input.MessageBody!, input.MessageGroupId!);
+        const requeued = input.MessageAttributes!.requeues!.StringValue!;
+        return { ...record, messageAttributes: { requeues: { stringValue: requeued, dataType: 'Number', stringListValues: [], binaryListValues: [] } } };
+      });
+    },
     async relay(event) {
       const before = queued.length;
       await relayHandler(event, lambdaContext());
@@ -161,7 +175,7 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
           const ids = new Set(batchItemFailures.map((f) => f.itemIdentifier));
           failed.push(...batch.filter((r) => ids.has(r.messageId)));
         }
-        pending = failed;
+        pending = [...failed, ...pipeline.takeRequeued()];
       }
     },
     async cleanup() {

@@ -242,7 +242,7 @@ describe('replication against real S3 and DynamoDB servers', () => {
     }
   });
 
-  it('checkpoints a copy that runs out of time and resumes it on the next delivery', async () => {
+  it('checkpoints a copy that runs out of time, re-queues it and resumes it on the next delivery', async () => {
     // Prepare: 20 MiB = 3 parts of 8 MiB; the first invocation has time for one part only.
     const body = Buffer.alloc(20 * 1024 * 1024, 7);
     const { event } = await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'big', Body: body });
@@ -253,10 +253,13 @@ describe('replication against real S3 and DynamoDB servers', () => {
     // Act
     const first = await p.replicate([record], shortOfTime);
     const inProgress = await p.dest.send(new ListMultipartUploadsCommand({ Bucket: p.destBucket }));
-    const second = await p.replicate([record]);
+    const requeued = p.takeRequeued();
+    const second = await p.replicate(requeued);
 
     // Assess
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    // The first invocation checkpoints and re-queues the message instead of failing it.
+    expect(first.batchItemFailures).toEqual([]);
+    expect(requeued.map((r) => r.body)).toEqual([record.body]);
     expect(inProgress.Uploads?.map((u) => u.Key)).toEqual(['big']);
     expect(second.batchItemFailures).toEqual([]);
     expect((await p.dest.send(new ListMultipartUploadsCommand({ Bucket: p.destBucket }))).Uploads ?? []).toEqual([]);

@@ -361,6 +361,25 @@ describe('converge', () => {
     });
   });
 
+  it('treats a tag change on a version deleted since as obsolete and converges what is there', async () => {
+    // Prepare: v1's tags changed, then v1 was permanently deleted; v2 is current
+    storeMapping('v1');
+    storeMapping('v2');
+    source.on(GetObjectTaggingCommand, { VersionId: 'v1' }).rejects(s3Error('NoSuchVersion', 404));
+    source.on(GetObjectTaggingCommand, { VersionId: 'v2' }).resolves({ TagSet: [] });
+    source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v2']));
+    dest.on(HeadObjectCommand).resolves(replicaHead('v2', 'd-v2'));
+    dest.on(DeleteObjectTaggingCommand).resolves({});
+
+    // Act
+    const outcome = await converge(change({ type: 'tags', versionId: 'v1', sequencer: undefined, reason: undefined }), context());
+
+    // Assess: no error, nothing copied, v1's tags written nowhere
+    expect(copy).not.toHaveBeenCalled();
+    expect(dest).toHaveReceivedCommandTimes(PutObjectTaggingCommand, 0);
+    expect(outcome.destinationVersionId).toBe('d-v2');
+  });
+
   describe('tags on an unversioned destination or source', () => {
     it("re-syncs the current object's tags, never an older version's, on an unversioned destination", async () => {
       // Prepare: v1's tags change, but the unversioned destination holds only v2
@@ -692,8 +711,8 @@ describe('converge', () => {
       expect(stateItem()).toMatchObject({ revision: 8, sequencer: 'FF' });
     });
 
-    it('fails with StateConflictError when another invocation advanced the state meanwhile', async () => {
-      // Prepare: a concurrent writer bumps the revision while this copy runs
+    it('re-reads the state and re-plans when another invocation advanced it meanwhile', async () => {
+      // Prepare: a concurrent writer bumps the revision while the first copy runs
       storeState({ revision: 7 });
       source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v1']));
       copy.mockImplementationOnce((request) => {
@@ -702,11 +721,44 @@ describe('converge', () => {
       });
 
       // Act
+      const outcome = await converge(change({ sequencer: 'FE' }), context());
+
+      // Assess: written over the other writer's revision, and its newer sequencer kept
+      expect(outcome.destinationVersionId).toBe('d-v1');
+      expect(stateItem()).toMatchObject({ revision: 9, sequencer: 'FF00' });
+    });
+
+    it('gives up with StateConflictError when the state keeps moving', async () => {
+      // Prepare: every attempt meets a newer revision
+      storeState({ revision: 7 });
+      source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v1']));
+      let revision = 7;
+      dest.on(HeadObjectCommand).callsFake(() => {
+        storeState({ revision: ++revision });
+        return Promise.reject(s3Error('NotFound', 404));
+      });
+
+      // Act
       const error = await converge(change({ sequencer: 'FE' }), context()).catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(StateConflictError);
-      expect(stateItem()).toMatchObject({ revision: 8, sequencer: 'FF00' });
+      expect(revision).toBe(10);
+    });
+
+    it('re-plans when a listed version vanished before the copy read it', async () => {
+      // Prepare: v2 is deleted between the listing and the copy (412/NoSuchVersion)
+      source.on(ListObjectVersionsCommand).resolvesOnce(sourceVersions(KEY, ['v2', 'v1'])).resolves(sourceVersions(KEY, ['v1']));
+      copy.mockImplementation((request) =>
+        request.source.version.versionId === 'v2' ? Promise.reject(s3Error('NoSuchVersion', 404)) : fakeCopy()(request),
+      );
+
+      // Act
+      const outcome = await converge(change(), context({ historyMode: 'latest' }));
+
+      // Assess
+      expect(outcome).toMatchObject({ action: 'copied', destinationVersionId: 'd-v1' });
+      expect(source).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 2);
     });
 
     it('keeps the stored sequencer when a permanent delete carries an older one', async () => {

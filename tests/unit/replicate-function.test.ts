@@ -9,7 +9,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -119,7 +119,6 @@ describe('createReplicateHandler', () => {
     dest.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
     dest.on(DeleteObjectCommand).resolves({ DeleteMarker: true, VersionId: 'd-marker' });
     sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
-    sqs.on(ChangeMessageVisibilityCommand).resolves({});
     output = captureOutput();
     info = jest.spyOn(logger, 'info');
   });
@@ -149,7 +148,8 @@ describe('createReplicateHandler', () => {
     (await handler({ Records: records } satisfies SQSEvent, lambdaContext())) as unknown as SQSBatchResponse;
   const failures = (...records: SQSRecord[]) => ({ batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })) });
   const outcomeLines = () => output.json().filter((line) => line.message === 'replication outcome');
-  const dlqMessages = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+  const dlqMessages = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input).filter((input) => input.QueueUrl === DLQ_URL);
+  const requeued = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input).filter((input) => input.QueueUrl === QUEUE_URL);
   const listedKeys = () => source.commandCalls(ListObjectVersionsCommand).map((call) => call.args[0].input.Prefix);
 
   /** The exact DLQ message for `record` with `reason`. */
@@ -289,35 +289,90 @@ describe('createReplicateHandler', () => {
     expect(listedKeys()).toEqual([KEY_B]);
   });
 
-  it('fails a checkpointed copy and makes the message visible again at once', async () => {
+  it('re-queues a checkpointed copy in its key group and acknowledges the original', async () => {
     // Prepare
     copy.mockRejectedValueOnce(new CopyCheckpointedError(3, 10));
     const record = recordA();
-    const later = recordA();
 
     // Act
-    const result = await run(handlerWith(), [record, later]);
+    const result = await run(handlerWith(), [record]);
 
-    // Assess
-    expect(result).toEqual(failures(record, later));
-    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input)).toEqual([
-      { QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 },
+    // Assess: nothing failed, so no receive is spent; the same body is queued again
+    expect(result).toEqual(failures());
+    expect(requeued()).toEqual([
+      expect.objectContaining({
+        MessageBody: record.body,
+        MessageGroupId: record.attributes.MessageGroupId,
+        MessageAttributes: { requeues: { DataType: 'Number', StringValue: '1' }, requeuedFrom: { DataType: 'String', StringValue: record.messageId } },
+      }),
     ]);
+    expect(requeued()[0]?.MessageDeduplicationId).toMatch(new RegExp(`^${record.messageId}:`));
     expect(dlqMessages()).toEqual([]);
     expect(output.json().filter((line) => line.action === 'checkpointed')).toEqual([expect.objectContaining({ level: 'WARN', partsDone: 3, partsTotal: 10 })]);
   });
 
-  it('fails a checkpointed copy without touching the visibility when no queue URL is configured', async () => {
+  it('fails a checkpointed copy when no queue URL is configured, or after too many re-queues', async () => {
     // Prepare
-    copy.mockRejectedValueOnce(new CopyCheckpointedError(3, 10));
+    copy.mockRejectedValue(new CopyCheckpointedError(3, 10));
+    const record = recordA();
+    const exhausted = { ...recordA(), messageAttributes: { requeues: { stringValue: '200', dataType: 'Number', stringListValues: [], binaryListValues: [] } } };
+
+    // Act
+    const withoutQueue = await run(handlerWith({ queueUrl: undefined }), [record]);
+    const tooMany = await run(handlerWith(), [exhausted]);
+
+    // Assess
+    expect(withoutQueue).toEqual(failures(record));
+    expect(tooMany).toEqual(failures(exhausted));
+    expect(requeued()).toEqual([]);
+  });
+
+  it('re-queues, unprocessed, the records it has no time left to start', async () => {
+    // Prepare: less time left than the checkpoint margin
+    const record = recordA();
+    const handler = handlerWith();
+
+    // Act
+    const result = (await handler({ Records: [record] } satisfies SQSEvent, lambdaContext(() => 1_000))) as unknown as SQSBatchResponse;
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(copy).not.toHaveBeenCalled();
+    expect(requeued()).toEqual([expect.objectContaining({ MessageBody: record.body })]);
+  });
+
+  it('converges the other destinations when one fails, then retries the message', async () => {
+    // Prepare: the first destination's copy fails transiently
+    const destinations = [
+      destinationConfig({ id: 'gov', bucket: 'gov-bucket', secretArn: GOV_SECRET }),
+      destinationConfig({ id: 'cn', bucket: 'cn-bucket', secretArn: CN_SECRET }),
+    ];
+    copy.mockRejectedValueOnce(Object.assign(new Error('slow down'), { name: 'SlowDown', $fault: 'server' }));
     const record = recordA();
 
     // Act
-    const result = await run(handlerWith({ queueUrl: undefined }), [record]);
+    const result = await run(handlerWith({ destinations }), [record]);
 
     // Assess
     expect(result).toEqual(failures(record));
-    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 0);
+    expect(copy.mock.calls.map(([request]) => request.destination.bucket)).toEqual(['gov-bucket', 'cn-bucket']);
+    expect(outcomeLines().map((line) => [line.destination, line.action])).toEqual([
+      ['gov', 'failed'],
+      ['cn', 'copied'],
+    ]);
+  });
+
+  it('dead-letters a destination client fault that no retry can fix, with its name as the reason', async () => {
+    // Prepare
+    copy.mockRejectedValueOnce(Object.assign(new Error('Your metadata headers exceed the maximum allowed metadata size'), { name: 'MetadataTooLarge', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const record = recordA();
+
+    // Act
+    const result = await run(handlerWith(), [record]);
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(dlqMessages().map((m) => m.MessageAttributes?.reason?.StringValue)).toEqual(['MetadataTooLarge']);
   });
 
   it('converges every destination, each with its own client, bucket and state', async () => {

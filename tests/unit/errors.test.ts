@@ -1,0 +1,65 @@
+import { S3ServiceException } from '@aws-sdk/client-s3';
+import { CopyCheckpointedError, InvalidEventError, PermanentError, classify, describeError } from '../../src/errors';
+
+function serviceError(name: string, fault: 'client' | 'server', status: number, extra: Record<string, unknown> = {}): S3ServiceException {
+  return Object.assign(new S3ServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status, requestId: 'REQ1' }, message: `${name} happened` }), extra);
+}
+
+describe('classify', () => {
+  it('keeps our permanent errors as they are', () => {
+    const error = new InvalidEventError('bad');
+    expect(classify(error)).toBe(error);
+  });
+
+  it.each(['MetadataTooLarge', 'KeyTooLongError', 'InvalidStorageClass', 'AccessDenied', 'KMS.DisabledException', 'InvalidArgument'])(
+    'makes the client fault %s permanent, with its name as the reason',
+    (name) => {
+      const permanent = classify(serviceError(name, 'client', 400));
+      expect(permanent).toBeInstanceOf(PermanentError);
+      expect(permanent?.reason).toBe(name);
+    },
+  );
+
+  it.each([
+    ['a race with the source', 'NoSuchVersion', 404],
+    ['a precondition race', 'PreconditionFailed', 412],
+    ['a rotated key', 'InvalidAccessKeyId', 403],
+    ['throttling', 'SlowDown', 503],
+    ['throttling reported as a client fault', 'ThrottlingException', 400],
+    ['a request timeout', 'RequestTimeout', 400],
+    ['a conflict', 'OperationAborted', 409],
+  ])('leaves %s transient (%s)', (_what, name, status) => {
+    expect(classify(serviceError(name, 'client', status))).toBeUndefined();
+  });
+
+  it('leaves server faults and plain errors transient', () => {
+    expect(classify(serviceError('InternalError', 'server', 500))).toBeUndefined();
+    expect(classify(new Error('socket hang up'))).toBeUndefined();
+    expect(classify(new CopyCheckpointedError(1, 2))).toBeUndefined();
+  });
+});
+
+describe('describeError', () => {
+  it("drops the service's error body, which can hold the access key id and the string to sign", () => {
+    // Prepare: what the SDK copies onto a SignatureDoesNotMatch exception
+    const error = serviceError('SignatureDoesNotMatch', 'client', 403, { AWSAccessKeyId: 'AKIAEXAMPLEKEY000001', StringToSign: 'AWS4-HMAC-SHA256\n...', SignatureProvided: 'abc' });
+
+    // Act
+    const described = describeError(error);
+
+    // Assess
+    expect(described).toEqual({ name: 'SignatureDoesNotMatch', message: 'SignatureDoesNotMatch happened', fault: 'client', statusCode: 403, requestId: 'REQ1' });
+    expect(JSON.stringify(described)).not.toContain('AKIAEXAMPLEKEY000001');
+  });
+
+  it('keeps the reason of a permanent error and describes causes the same way', () => {
+    const cause = serviceError('AccessDenied', 'client', 403, { HostId: 'secret-ish host id' });
+    const described = describeError(new PermanentError('source-access-denied', 'denied', { cause }));
+    expect(described).toEqual({
+      name: 'PermanentError',
+      message: 'denied',
+      reason: 'source-access-denied',
+      cause: { name: 'AccessDenied', message: 'AccessDenied happened', fault: 'client', statusCode: 403, requestId: 'REQ1' },
+    });
+  });
+});
