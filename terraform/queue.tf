@@ -37,8 +37,9 @@ resource "aws_sqs_queue" "events_dlq" {
 
 data "aws_iam_policy_document" "tls_only" {
   for_each = {
-    main = aws_sqs_queue.main.arn
-    dlq  = aws_sqs_queue.dlq.arn
+    main       = aws_sqs_queue.main.arn
+    dlq        = aws_sqs_queue.dlq.arn
+    events_dlq = aws_sqs_queue.events_dlq.arn
   }
 
   statement {
@@ -70,6 +71,8 @@ resource "aws_sqs_queue_policy" "dlq" {
 }
 
 data "aws_iam_policy_document" "events_dlq" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["events_dlq"].json]
+
   statement {
     sid       = "EventBridgeDeadLetters"
     actions   = ["sqs:SendMessage"]
@@ -83,23 +86,6 @@ data "aws_iam_policy_document" "events_dlq" {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
       values   = [aws_cloudwatch_event_rule.source.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.events_dlq.arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

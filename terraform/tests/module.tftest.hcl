@@ -115,6 +115,10 @@ run "defaults" {
     condition     = alltrue([for q in [aws_sqs_queue.main, aws_sqs_queue.dlq, aws_sqs_queue.events_dlq] : q.sqs_managed_sse_enabled])
     error_message = "Every queue must be encrypted at rest (SSE)."
   }
+  assert {
+    condition     = toset(keys(data.aws_iam_policy_document.tls_only)) == toset(["main", "dlq", "events_dlq"]) && length(data.aws_iam_policy_document.events_dlq.source_policy_documents) == 1
+    error_message = "Every queue's policy must deny requests without TLS (the events DLQ's merges the TLS-only document)."
+  }
 
   # --- event source mapping
   assert {
