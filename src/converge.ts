@@ -116,10 +116,17 @@ async function apply(change: ChangeMessage, ctx: ConvergeContext, key: string, s
     }
   }
 
-  const listing = await listSourceVersions(ctx.source, change.bucket, change.key);
-  const mapped = await store.mappedIdentities();
   // An unversioned destination holds one object per key: only the current version matters.
   const mode = ctx.destinationVersioned ? ctx.historyMode : 'latest';
+  // Page through the history only as far as the copy plan walks: to the newest mirrored version
+  // (or REPLICATE_SINCE) in mode all, to the current one in mode latest. Keeps a key with a long
+  // history cheap: an event costs a page or two, not the whole history.
+  const mapped = new Set<string>();
+  const listing = await listSourceVersions(ctx.source, change.bucket, change.key, async (page) => {
+    const candidates = mode === 'latest' ? page.versions.filter((v) => v.isLatest) : page.versions;
+    for (const id of await store.mappedAmong(candidates.map(versionIdentity))) mapped.add(id);
+    return mode === 'latest' || page.versions.some((v) => mapped.has(versionIdentity(v)) || (v.lastModified < ctx.replicateSince && !v.isLatest));
+  });
   const copies = planCopies({ listing, mode, since: ctx.replicateSince, isMapped: (id) => mapped.has(id) });
 
   let current: DestinationCurrent = await headCurrent(target.client, target.bucket, key);

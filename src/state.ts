@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { UploadCheckpoint, UploadCheckpointStore } from './copy/types';
 import { z } from 'zod';
 import { StateConflictError } from './errors';
@@ -46,6 +46,7 @@ const uploadCheckpointSchema = z.object({
 
 const STATE = 'STATE';
 const UPLOAD = 'UPLOAD';
+const BATCH_GET_LIMIT = 100;
 const mappingSk = (identity: string) => `V#${identity}`;
 
 export class KeyStateStore {
@@ -85,25 +86,22 @@ export class KeyStateStore {
     }
   }
 
-  /** Identities of every source version mirrored so far (the version map's keys). */
-  public async mappedIdentities(): Promise<Set<string>> {
-    const identities = new Set<string>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': this.pk, ':prefix': 'V#' },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) identities.add(String(item.sk).slice(2));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return identities;
+  /** Which of these source versions are mirrored already: BatchGetItem, 100 keys a request. */
+  public async mappedAmong(identities: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let start = 0; start < identities.length; start += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = identities.slice(start, start + BATCH_GET_LIMIT).map((id) => ({ pk: this.pk, sk: mappingSk(id) }));
+      for (let round = 0; keys.length > 0; round++) {
+        // Unprocessed keys come back under throttling: back off before asking again.
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk' } } }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) found.add(String(item.sk).slice('V#'.length));
+        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
   }
 
   public async getMapping(identity: string): Promise<VersionMapping | undefined> {

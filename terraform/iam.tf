@@ -88,7 +88,7 @@ data "aws_iam_policy_document" "replicate" {
 
   statement {
     sid       = "Table"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+    actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.state.arn]
   }
 

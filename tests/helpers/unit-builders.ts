@@ -4,8 +4,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DeleteMarkerEntry, HeadObjectCommandOutput, ListObjectVersionsCommandOutput, ObjectVersion } from '@aws-sdk/client-s3';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { DeleteCommandInput, GetCommandInput, PutCommandInput, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandInput, DeleteCommandInput, GetCommandInput, PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { DestinationConfig } from '../../src/config';
 import type { CopyRequest, CopyResult } from '../../src/copy/types';
@@ -160,14 +160,17 @@ export class MemoryTable {
       this.items.delete(this.id(input.Key!));
       return Promise.resolve({ $metadata: {} });
     });
-    mock.on(QueryCommand).callsFake((input: QueryCommandInput) => {
-      if (input.KeyConditionExpression !== 'pk = :pk AND begins_with(sk, :prefix)') throw new Error(`unexpected query ${input.KeyConditionExpression}`);
-      const values = input.ExpressionAttributeValues ?? {};
-      const items = [...this.items.values()]
-        .filter((item) => item.pk === values[':pk'] && String(item.sk).startsWith(String(values[':prefix'])))
-        .sort((a, b) => String(a.sk).localeCompare(String(b.sk)))
-        .map((item) => (input.ProjectionExpression === 'sk' ? { sk: item.sk } : structuredClone(item)));
-      return Promise.resolve({ $metadata: {}, Items: items, Count: items.length });
+    mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+      const responses = Object.fromEntries(
+        Object.entries(input.RequestItems ?? {}).map(([table, request]) => [
+          table,
+          (request.Keys ?? [])
+            .map((key) => this.items.get(this.id(key)))
+            .filter((item): item is Item => item !== undefined)
+            .map((item) => (request.ProjectionExpression === 'sk' ? { sk: item.sk } : structuredClone(item))),
+        ]),
+      );
+      return Promise.resolve({ $metadata: {}, Responses: responses });
     });
   }
 

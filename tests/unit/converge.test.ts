@@ -380,6 +380,39 @@ describe('converge', () => {
     expect(outcome.destinationVersionId).toBe('d-v2');
   });
 
+  describe('long histories', () => {
+    it('reads the history only as far as the newest mirrored version', async () => {
+      // Prepare: page 1 holds v4 (new) and v3 (mirrored); page 2, older versions, must not be read
+      storeMapping('v3');
+      const page1 = { ...sourceVersions(KEY, ['v4', 'v3']), IsTruncated: true, NextKeyMarker: KEY, NextVersionIdMarker: 'v3' };
+      source.on(ListObjectVersionsCommand).resolvesOnce(page1).resolves(sourceVersions(KEY, ['v2', 'v1']));
+
+      // Act
+      const outcome = await converge(change(), context());
+
+      // Assess
+      expect(source).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 1);
+      expect(copy.mock.calls.map(([request]) => request.source.version.versionId)).toEqual(['v4']);
+      expect(outcome.versionsCopied).toBe(1);
+    });
+
+    it('goes on to the next page while nothing on the page is mirrored yet', async () => {
+      // Prepare
+      storeMapping('v2');
+      const page1 = { ...sourceVersions(KEY, ['v4', 'v3']), IsTruncated: true, NextKeyMarker: KEY, NextVersionIdMarker: 'v3' };
+      const page2 = sourceVersions(KEY, ['v2', 'v1']);
+      page2.Versions![0]!.IsLatest = false;
+      source.on(ListObjectVersionsCommand).resolvesOnce(page1).resolves(page2);
+
+      // Act
+      await converge(change(), context());
+
+      // Assess: v3 and v4 copied oldest first, v2 and v1 left alone
+      expect(source).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 2);
+      expect(copy.mock.calls.map(([request]) => request.source.version.versionId)).toEqual(['v3', 'v4']);
+    });
+  });
+
   describe('tags on an unversioned destination or source', () => {
     it("re-syncs the current object's tags, never an older version's, on an unversioned destination", async () => {
       // Prepare: v1's tags change, but the unversioned destination holds only v2

@@ -1,4 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { UploadCheckpoint } from '../../src/copy/types';
@@ -144,43 +145,44 @@ describe('KeyStateStore', () => {
       expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toStrictEqual({ TableName: TABLE_NAME, Key: { pk: PK, sk: 'V#v1' } });
     });
 
-    it('collects mapped identities over every page of a consistent V# query', async () => {
-      // Prepare
-      const lastKey = { pk: PK, sk: 'V#v2' };
-      ddb
-        .on(QueryCommand)
-        .resolvesOnce({ Items: [{ sk: 'V#v1' }, { sk: 'V#v2' }], LastEvaluatedKey: lastKey })
-        .resolvesOnce({ Items: [{ sk: 'V#null@1704067200000@e1' }] });
+    it('asks for the given identities with consistent BatchGetItem requests of at most 100 keys', async () => {
+      // Prepare: 150 candidates, two of them mapped
+      const ids = Array.from({ length: 150 }, (_, i) => `v${i}`);
+      ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+        const keys = input.RequestItems![TABLE_NAME]!.Keys!;
+        const mapped = keys.filter((k) => k.sk === 'V#v3' || k.sk === 'V#v120');
+        return Promise.resolve({ Responses: { [TABLE_NAME]: mapped.map((k) => ({ sk: k.sk as string })) } });
+      });
 
       // Act
-      const identities = await store().mappedIdentities();
+      const found = await store().mappedAmong(ids);
 
       // Assess
-      expect(identities).toEqual(new Set(['v1', 'v2', 'null@1704067200000@e1']));
-      const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
-      expect(queries).toHaveLength(2);
-      const expected = {
-        TableName: TABLE_NAME,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': PK, ':prefix': 'V#' },
-        ProjectionExpression: 'sk',
-        ConsistentRead: true,
-      };
-      expect(queries[0]).toEqual(expected);
-      expect(queries[0]!.ExclusiveStartKey).toBeUndefined();
-      expect(queries[1]).toEqual({ ...expected, ExclusiveStartKey: lastKey });
+      expect(found).toEqual(new Set(['v3', 'v120']));
+      const requests = ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems![TABLE_NAME]!);
+      expect(requests.map((r) => r.Keys!.length)).toEqual([100, 50]);
+      expect(requests[0]).toMatchObject({ ConsistentRead: true, ProjectionExpression: 'sk' });
+      expect(requests[0]!.Keys![0]).toEqual({ pk: PK, sk: 'V#v0' });
     });
 
-    it('returns an empty set for a key with no mappings', async () => {
+    it('asks again for unprocessed keys', async () => {
       // Prepare
-      ddb.on(QueryCommand).resolves({ Items: [] });
+      ddb
+        .on(BatchGetCommand)
+        .resolvesOnce({ Responses: { [TABLE_NAME]: [] }, UnprocessedKeys: { [TABLE_NAME]: { Keys: [{ pk: PK, sk: 'V#v2' }] } } })
+        .resolvesOnce({ Responses: { [TABLE_NAME]: [{ sk: 'V#v2' }] } });
 
       // Act
-      const identities = await store().mappedIdentities();
+      const found = await store().mappedAmong(['v1', 'v2']);
 
       // Assess
-      expect(identities.size).toBe(0);
-      expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+      expect(found).toEqual(new Set(['v2']));
+      expect(ddb.commandCalls(BatchGetCommand)[1]!.args[0].input.RequestItems![TABLE_NAME]!.Keys).toEqual([{ pk: PK, sk: 'V#v2' }]);
+    });
+
+    it('makes no request for no identities', async () => {
+      expect((await store().mappedAmong([])).size).toBe(0);
+      expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 0);
     });
   });
 
