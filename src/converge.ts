@@ -6,7 +6,7 @@ import { destinationKey, nextSequencer, planCopies, triage } from './core/plan';
 import type { ListedVersion } from './core/source-state';
 import { currentState, isReplicaOf, replicaTag, versionIdentity } from './core/source-state';
 import type { DestinationCurrent } from './destination';
-import { REPLICA_METADATA_KEY, deleteCurrent, deleteVersion, headCurrent, syncTags } from './destination';
+import { REPLICA_METADATA_KEY, deleteCurrent, deleteVersion, headCurrent, isGone, syncTags } from './destination';
 import type { ChangeMessage } from './events';
 import { listSourceVersions, sourceTags } from './source';
 import type { KeyState, KeyStateStore } from './state';
@@ -109,10 +109,16 @@ async function apply(change: ChangeMessage, ctx: ConvergeContext, key: string, s
         if (isVanished(error)) return undefined;
         throw error;
       });
-      if (tags !== undefined) {
-        await syncTags(target.client, target.bucket, key, mapping.destinationVersionId, tags);
-        return { ...outcome, action: 'tags', destinationVersionId: mapping.destinationVersionId };
-      }
+      // A mapped destination version that is gone (the destination's lifecycle) is unmapped.
+      const synced = tags !== undefined && (await syncTags(target.client, target.bucket, key, mapping.destinationVersionId, tags).then(
+        () => true,
+        async (error: unknown) => {
+          if (!isGone(error)) throw error;
+          await store.deleteMapping(change.versionId!);
+          return false;
+        },
+      ));
+      if (synced) return { ...outcome, action: 'tags', destinationVersionId: mapping.destinationVersionId };
     }
   }
 

@@ -33,7 +33,16 @@ export async function deleteCurrent(client: S3Client, bucket: string, key: strin
 
 /** Permanently deletes one version; an already-gone version is fine (idempotent). */
 export async function deleteVersion(client: S3Client, bucket: string, key: string, versionId: string): Promise<void> {
-  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  try {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
+}
+
+/** The destination object or version is not there (e.g. expired by the destination's lifecycle). */
+export function isGone(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'NoSuchVersion' || error.name === 'NoSuchKey' || error.name === 'NotFound');
 }
 
 /** Makes the tags of one destination version equal to `tags`. */

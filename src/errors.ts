@@ -93,6 +93,17 @@ const RETRYABLE_CLIENT_ERRORS = new Set([
   'ExpiredToken',
   'InvalidToken',
   'RequestTimeTooSkewed',
+  'RequestExpired',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  // Bytes damaged or cut short in transit, and a multipart upload to start afresh.
+  'BadDigest',
+  'InvalidDigest',
+  'XAmzContentSHA256Mismatch',
+  'IncompleteBody',
+  'InvalidPart',
+  'InvalidPartOrder',
 ]);
 
 function isServiceError(error: unknown): error is SdkError {

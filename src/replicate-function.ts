@@ -45,7 +45,9 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
   const processBatch = async (event: SQSEvent, context: Context, options?: { signal?: AbortSignal }): Promise<Settled[]> => {
     const failedGroups = new Set<string>();
     const results: Settled[] = [];
-    for (const record of event.Records) {
+    // The checkpoint margin never takes more than a quarter of the invocation (short timeouts).
+    const marginMs = Math.min(config.checkpointMarginMs, context.getRemainingTimeInMillis() / 4);
+    for (const [index, record] of event.Records.entries()) {
       const group = record.attributes.MessageGroupId ?? record.messageId;
       if (failedGroups.has(group)) {
         results.push({ status: 'rejected', reason: new Error('not processed: an earlier message of the same key failed in this batch') });
@@ -53,8 +55,9 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
       }
       try {
         // Too little time to start: hand the record back at once instead of timing out the batch.
-        if (context.getRemainingTimeInMillis() < config.checkpointMarginMs) await requeue(record, 'no time left in this invocation');
-        else await processRecord(record, context, options?.signal);
+        // The first record always runs, so every invocation makes progress.
+        if (index > 0 && context.getRemainingTimeInMillis() < marginMs) await requeue(record, 'no time left in this invocation', false);
+        else await processRecord(record, context, marginMs, options?.signal);
         results.push({ status: 'fulfilled', value: undefined });
       } catch (error) {
         failedGroups.add(group);
@@ -64,7 +67,7 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
     return results;
   };
 
-  const processRecord = async (record: SQSRecord, context: Context, signal: AbortSignal | undefined): Promise<void> => {
+  const processRecord = async (record: SQSRecord, context: Context, marginMs: number, signal: AbortSignal | undefined): Promise<void> => {
     const started = Date.now();
     logger.appendKeys({ messageId: record.messageId });
     try {
@@ -78,7 +81,7 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
       for (const destination of config.destinations) {
         logger.appendKeys({ destination: destination.id });
         try {
-          report(await convergeOn(destination, change, context, signal), change, started);
+          report(await convergeOn(destination, change, context, marginMs, signal), change, started);
         } catch (error) {
           failures.push(error);
           logger.error('replication outcome', { action: 'failed', permanent: classify(error) !== undefined, durationMs: Date.now() - started, error: describeError(error) });
@@ -93,7 +96,7 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
     }
   };
 
-  const convergeOn = (destination: DestinationConfig, change: ChangeMessage, context: Context, signal: AbortSignal | undefined) =>
+  const convergeOn = (destination: DestinationConfig, change: ChangeMessage, context: Context, marginMs: number, signal: AbortSignal | undefined) =>
     deps.destinations.withClient(destination, async (client) =>
       converge(change, {
         source: deps.source,
@@ -104,7 +107,7 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
         historyMode: config.historyMode,
         replicateSince: config.replicateSince,
         copy: deps.copy,
-        copyLimits: { partsInFlight: config.partsInFlight, memoryBudgetBytes: config.copyMemoryBudgetBytes, checkpointMarginMs: config.checkpointMarginMs },
+        copyLimits: { partsInFlight: config.partsInFlight, memoryBudgetBytes: config.copyMemoryBudgetBytes, checkpointMarginMs: marginMs },
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
         ...(signal !== undefined && { signal }),
       }),
@@ -133,11 +136,13 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
   /**
    * Sends the record again to the queue, in its key's group, and acks this copy: a checkpointed
    * copy resumes in the next invocation instead of after the visibility timeout, and spends no
-   * receive (a huge object needs many invocations, more than maxReceiveCount allows). Capped, so
-   * a copy that never progresses still ends in the DLQ. Without QUEUE_URL the record just fails.
+   * receive (a huge object needs many invocations, more than maxReceiveCount allows). Checkpoints
+   * count towards a cap, so a copy that never progresses still ends in the DLQ; a record only
+   * waiting for time does not. Without QUEUE_URL the record just fails.
    */
-  const requeue = async (record: SQSRecord, why: string): Promise<void> => {
+  const requeue = async (record: SQSRecord, why: string, counts = true): Promise<void> => {
     const requeues = Number(record.messageAttributes.requeues?.stringValue ?? '0');
+    const next = counts ? requeues + 1 : requeues;
     if (config.queueUrl === undefined || requeues >= MAX_REQUEUES) throw new Error(`${why} (not re-queued: ${config.queueUrl === undefined ? 'no QUEUE_URL' : `${requeues} re-queues already`})`);
     await deps.sqs.send(
       new SendMessageCommand({
@@ -146,12 +151,12 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
         MessageGroupId: record.attributes.MessageGroupId,
         MessageDeduplicationId: `${record.messageId}:${randomUUID()}`,
         MessageAttributes: {
-          requeues: { DataType: 'Number', StringValue: String(requeues + 1) },
+          requeues: { DataType: 'Number', StringValue: String(next) },
           requeuedFrom: { DataType: 'String', StringValue: record.messageId },
         },
       }),
     );
-    logger.info('message disposition', { action: 'requeued', reason: why, requeues: requeues + 1, messageId: record.messageId });
+    logger.info('message disposition', { action: 'requeued', reason: why, requeues: next, messageId: record.messageId });
   };
 
   return middy(processBatch)

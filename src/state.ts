@@ -47,6 +47,7 @@ const uploadCheckpointSchema = z.object({
 const STATE = 'STATE';
 const UPLOAD = 'UPLOAD';
 const BATCH_GET_LIMIT = 100;
+const MAX_BATCH_ROUNDS = 8;
 const mappingSk = (identity: string) => `V#${identity}`;
 
 export class KeyStateStore {
@@ -92,7 +93,8 @@ export class KeyStateStore {
     for (let start = 0; start < identities.length; start += BATCH_GET_LIMIT) {
       let keys: Record<string, unknown>[] = identities.slice(start, start + BATCH_GET_LIMIT).map((id) => ({ pk: this.pk, sk: mappingSk(id) }));
       for (let round = 0; keys.length > 0; round++) {
-        // Unprocessed keys come back under throttling: back off before asking again.
+        // Unprocessed keys come back under throttling: back off before asking again, a few times.
+        if (round >= MAX_BATCH_ROUNDS) throw Object.assign(new Error(`${keys.length} version-map keys still unprocessed`), { name: 'ThrottlingException' });
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
         const { Responses, UnprocessedKeys } = await this.client.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk' } } }),

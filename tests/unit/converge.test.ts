@@ -413,6 +413,24 @@ describe('converge', () => {
     });
   });
 
+  it("unmaps a destination version the destination's lifecycle expired, instead of retrying its tags", async () => {
+    // Prepare: v1 is mapped to d-v1, which no longer exists on the destination
+    storeMapping('v1');
+    storeMapping('v2');
+    source.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'k', Value: 'v' }] });
+    source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v2', 'v1']));
+    dest.on(PutObjectTaggingCommand).resolves({});
+    dest.on(PutObjectTaggingCommand, { VersionId: 'd-v1' }).rejects(s3Error('NoSuchVersion', 404));
+    dest.on(HeadObjectCommand).resolves(replicaHead('v2', 'd-v2'));
+
+    // Act
+    const outcome = await converge(change({ type: 'tags', versionId: 'v1', sequencer: undefined, reason: undefined }), context());
+
+    // Assess: no error; the mapping is gone and the current state converged
+    expect(table.get(PK, 'V#v1')).toBeUndefined();
+    expect(outcome.destinationVersionId).toBe('d-v2');
+  });
+
   describe('tags on an unversioned destination or source', () => {
     it("re-syncs the current object's tags, never an older version's, on an unversioned destination", async () => {
       // Prepare: v1's tags change, but the unversioned destination holds only v2

@@ -28,6 +28,10 @@ describe('classify', () => {
     ['throttling reported as a client fault', 'ThrottlingException', 400],
     ['a request timeout', 'RequestTimeout', 400],
     ['a conflict', 'OperationAborted', 409],
+    ['bytes damaged in transit', 'BadDigest', 400],
+    ['a short body', 'IncompleteBody', 400],
+    ['parts refused at completion (the next attempt starts afresh)', 'InvalidPart', 400],
+    ["another service's expired token", 'ExpiredTokenException', 400],
   ])('leaves %s transient (%s)', (_what, name, status) => {
     expect(classify(serviceError(name, 'client', status))).toBeUndefined();
   });

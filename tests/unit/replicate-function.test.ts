@@ -327,18 +327,39 @@ describe('createReplicateHandler', () => {
     expect(requeued()).toEqual([]);
   });
 
-  it('re-queues, unprocessed, the records it has no time left to start', async () => {
-    // Prepare: less time left than the checkpoint margin
-    const record = recordA();
+  it('always runs the first record, and re-queues uncounted the ones it has no time left to start', async () => {
+    // Prepare: time runs short while the first record is copied
+    let remaining = 900_000;
+    copy.mockImplementationOnce((request) => {
+      remaining = 1_000;
+      return fakeCopy()(request);
+    });
+    const first = recordA();
+    const second = recordB();
     const handler = handlerWith();
 
     // Act
-    const result = (await handler({ Records: [record] } satisfies SQSEvent, lambdaContext(() => 1_000))) as unknown as SQSBatchResponse;
+    const result = (await handler({ Records: [first, second] } satisfies SQSEvent, lambdaContext(() => remaining))) as unknown as SQSBatchResponse;
 
     // Assess
     expect(result).toEqual(failures());
-    expect(copy).not.toHaveBeenCalled();
-    expect(requeued()).toEqual([expect.objectContaining({ MessageBody: record.body })]);
+    expect(copy).toHaveBeenCalledTimes(1);
+    expect(requeued()).toEqual([
+      expect.objectContaining({ MessageBody: second.body, MessageAttributes: { requeues: { DataType: 'Number', StringValue: '0' }, requeuedFrom: { DataType: 'String', StringValue: second.messageId } } }),
+    ]);
+  });
+
+  it('runs the first record even when the whole invocation is shorter than the checkpoint margin', async () => {
+    // Prepare: a 30 s timeout with the default 60 s margin
+    const record = recordA();
+
+    // Act
+    const result = (await handlerWith()({ Records: [record] } satisfies SQSEvent, lambdaContext(() => 30_000))) as unknown as SQSBatchResponse;
+
+    // Assess: processed, and the copy was told to keep a quarter of the time, not 60 s
+    expect(result).toEqual(failures());
+    expect(requeued()).toEqual([]);
+    expect(copy.mock.calls[0]![0].checkpointMarginMs).toBeLessThanOrEqual(7_500);
   });
 
   it('converges the other destinations when one fails, then retries the message', async () => {

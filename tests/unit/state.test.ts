@@ -180,6 +180,20 @@ describe('KeyStateStore', () => {
       expect(ddb.commandCalls(BatchGetCommand)[1]!.args[0].input.RequestItems![TABLE_NAME]!.Keys).toEqual([{ pk: PK, sk: 'V#v2' }]);
     });
 
+    it('gives up, as throttling, when keys stay unprocessed', async () => {
+      // Prepare
+      jest.useFakeTimers({ advanceTimers: true });
+      ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE_NAME]: [] }, UnprocessedKeys: { [TABLE_NAME]: { Keys: [{ pk: PK, sk: 'V#v1' }] } } });
+
+      // Act
+      const error = await store().mappedAmong(['v1']).catch((e: unknown) => e);
+      jest.useRealTimers();
+
+      // Assess
+      expect(error).toMatchObject({ name: 'ThrottlingException' });
+      expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 8);
+    });
+
     it('makes no request for no identities', async () => {
       expect((await store().mappedAmong([])).size).toBe(0);
       expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 0);

@@ -371,6 +371,23 @@ describe('copyVersion of an object larger than one part', () => {
     expect(checkpoints.saved?.uploadId).toBe('up-1');
   });
 
+  it('aborts the upload and clears its checkpoint when the destination refuses the parts at completion', async () => {
+    // Prepare: e.g. parts of a stale checkpoint the destination no longer has
+    const data = bytesOf(2 * PART);
+    serveSource(sourceMock, data, { ETag: '"src"' });
+    destinationLikeS3(data);
+    destMock.on(CompleteMultipartUploadCommand).rejects(s3Error('InvalidPart', 400));
+    const checkpoints = new MemoryCheckpoints();
+
+    // Act
+    const copy = copyVersion(copyRequest(sourceClient, destClient, data, { checkpoints }));
+
+    // Assess: the next attempt starts afresh
+    await expect(copy).rejects.toMatchObject({ name: 'InvalidPart' });
+    expect(destMock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input.UploadId).toBe('up-1');
+    expect(checkpoints.saved).toBeUndefined();
+  });
+
   it('turns AccessDenied on the first part into SourceAccessDeniedError before creating an upload', async () => {
     // Prepare
     sourceMock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
