@@ -6,7 +6,7 @@ import { destinationKey, nextSequencer, planCopies, triage } from './core/plan';
 import type { ListedVersion } from './core/source-state';
 import { currentState, isReplicaOf, replicaTag, versionIdentity } from './core/source-state';
 import type { DestinationCurrent } from './destination';
-import { REPLICA_METADATA_KEY, deleteCurrent, deleteVersion, headCurrent, isGone, syncTags } from './destination';
+import { REPLICA_METADATA_KEY, currentDeleteMarker, deleteCurrent, deleteVersion, headCurrent, isGone, syncTags } from './destination';
 import type { ChangeMessage } from './events';
 import { listSourceVersions, sourceTags } from './source';
 import type { KeyState, KeyStateStore } from './state';
@@ -170,6 +170,13 @@ async function apply(change: ChangeMessage, ctx: ConvergeContext, key: string, s
       }
       outcome.action = source.kind === 'marker' && ctx.destinationVersioned ? 'marker' : 'deleted';
       current = { exists: false };
+    } else if (wanted && source.kind === 'marker' && ctx.destinationVersioned && !(await store.getMapping(source.marker.versionId))) {
+      // A marker made by an attempt that died before recording it: map it, so that a later
+      // undelete at the source removes it instead of copying the version again on top.
+      const markerVersionId = await currentDeleteMarker(target.client, target.bucket, key);
+      if (markerVersionId !== undefined) {
+        await store.putMapping(source.marker.versionId, { destinationVersionId: markerVersionId, deleteMarker: true, copiedAt: now().toISOString() });
+      }
     }
   }
   if (outcome.versionsCopied > 0) outcome.action = 'copied';

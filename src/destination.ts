@@ -4,6 +4,7 @@ import {
   DeleteObjectTaggingCommand,
   GetBucketVersioningCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
 
@@ -23,6 +24,13 @@ export async function headCurrent(client: S3Client, bucket: string, key: string)
     if (error instanceof Error && (error.name === 'NotFound' || error.name === 'NoSuchKey')) return { exists: false };
     throw error;
   }
+}
+
+/** The version id of the key's current entry when that entry is a delete marker. */
+export async function currentDeleteMarker(client: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  // With Prefix = key the key's own entries come first, newest first: one entry is enough.
+  const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  return page.DeleteMarkers?.find((m) => m.Key === key && m.IsLatest)?.VersionId;
 }
 
 /** Deletes the current object: a delete marker in a versioned bucket. Returns the marker's version id. */

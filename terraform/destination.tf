@@ -37,10 +37,11 @@ data "aws_iam_policy_document" "destination" {
 
   # ListBucket without a prefix condition: HeadObject of a missing key answers 404 only to a
   # caller allowed to list (else 403), and the function must tell "absent" from "denied".
+  # ListBucketVersions finds a delete marker made by an attempt that died before recording it.
   statement {
     sid       = "DestinationBucket"
     effect    = "Allow"
-    actions   = ["s3:ListBucket", "s3:GetBucketVersioning"]
+    actions   = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"]
     resources = [local.destination_bucket_arn]
   }
 

@@ -217,7 +217,7 @@ run "defaults" {
   }
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.destination.statement : s.actions])) == toset([
-      "s3:ListBucket", "s3:GetBucketVersioning", "s3:PutObject", "s3:AbortMultipartUpload",
+      "s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning", "s3:PutObject", "s3:AbortMultipartUpload",
       "s3:ListMultipartUploadParts", "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging",
       "s3:DeleteObjectVersionTagging", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion",
       "kms:GenerateDataKey", "kms:Decrypt",

@@ -1,5 +1,5 @@
 import '../helpers/quiet-powertools';
-import { ListMultipartUploadsCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Pipeline } from '../helpers/pipeline';
 import { createPipeline, currentObject, replicaSources, sourceVersionIds } from '../helpers/pipeline';
@@ -101,6 +101,23 @@ describe('replication against real S3 and DynamoDB servers', () => {
 
     await expectConverged(p, 'm');
     expect(await destVersionCount(p.dest, p.destBucket, 'm')).toEqual({ versions: 1, markers: 0 });
+  });
+
+  it('maps a destination marker that an earlier attempt made but never recorded, so an undelete adds no version', async () => {
+    // Prepare: v1 mirrored; the source deletes the key; an attempt made the destination marker and died
+    const put = await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'orphan', Body: 'x' });
+    await p.deliver([put.event]);
+    const marker = await deleteAndEvent(p.source, p.sourceBucket, 'orphan');
+    await p.dest.send(new DeleteObjectCommand({ Bucket: p.destBucket, Key: 'orphan' }));
+
+    // Act: the marker event, then an undelete at the source
+    await p.deliver([marker.event]);
+    const undelete = await deleteAndEvent(p.source, p.sourceBucket, 'orphan', marker.result.VersionId);
+    await p.deliver([undelete.event]);
+
+    // Assess: the orphan marker was removed, not covered by a second copy of v1
+    expect(await destVersionCount(p.dest, p.destBucket, 'orphan')).toEqual({ versions: 1, markers: 0 });
+    await expectConverged(p, 'orphan');
   });
 
   it('permanently deletes the mapped version of a non-current and of the current source version', async () => {

@@ -643,9 +643,10 @@ describe('converge', () => {
       expect(stateItem()!.destinationVersionId).toBeUndefined();
     });
 
-    it('creates no second marker when the destination current is already gone', async () => {
-      // Prepare
+    it('creates no second marker when the destination is already delete-marked, and maps the one it finds', async () => {
+      // Prepare: an earlier attempt made the marker and died before recording it
       source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v1'], { currentMarker: 'dm2' }));
+      dest.on(ListObjectVersionsCommand).resolves({ DeleteMarkers: [{ Key: KEY, VersionId: 'd-dm2', IsLatest: true }] });
       storeMapping('v1');
 
       // Act
@@ -653,7 +654,23 @@ describe('converge', () => {
 
       // Assess
       expect(dest).toHaveReceivedCommandTimes(DeleteObjectCommand, 0);
+      expect(dest).toHaveReceivedCommandWith(ListObjectVersionsCommand, { Bucket: DEST_BUCKET, Prefix: KEY, MaxKeys: 1 });
+      expect(table.get(PK, 'V#dm2')).toMatchObject({ destinationVersionId: 'd-dm2', deleteMarker: true });
       expect(outcome.action).toBe('in-sync');
+    });
+
+    it('does not look for the destination marker when it is mapped already', async () => {
+      // Prepare
+      source.on(ListObjectVersionsCommand).resolves(sourceVersions(KEY, ['v1'], { currentMarker: 'dm2' }));
+      storeMapping('v1');
+      storeMapping('dm2', { destinationVersionId: 'd-dm2', deleteMarker: true });
+
+      // Act
+      await converge(change({ type: 'deleteMarker', versionId: 'dm2', sequencer: 'FF', reason: 'DeleteObject' }), context());
+
+      // Assess
+      expect(dest).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 0);
+      expect(dest).toHaveReceivedCommandTimes(DeleteObjectCommand, 0);
     });
 
     it('plainly deletes the object on an unversioned destination and maps no marker', async () => {
