@@ -1,6 +1,6 @@
-import { sqsClient } from '../clients';
+import { sqsClient } from '../aws/clients';
 import { loadRelayConfig } from '../config';
-import { createRelayHandler } from '../relay-function';
+import { createRelayHandler } from '../functions/relay-function';
 
 // Read at cold start: a bad configuration fails here, naming the variable.
 const config = loadRelayConfig(process.env);

@@ -1,8 +1,8 @@
-import { DestinationClients, documentClient, secretsClient, sourceS3Client, sqsClient } from '../clients';
+import { DestinationClients, documentClient, secretsClient, sourceS3Client, sqsClient } from '../aws/clients';
 import { loadReplicateConfig } from '../config';
 import { copyVersion } from '../copy/copy-version';
-import { CredentialsCache } from '../credentials';
-import { createReplicateHandler } from '../replicate-function';
+import { CredentialsCache } from '../aws/credentials';
+import { createReplicateHandler } from '../functions/replicate-function';
 
 // Read at cold start: a bad configuration fails here, naming the variable.
 const config = loadReplicateConfig(process.env);

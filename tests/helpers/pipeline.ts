@@ -7,15 +7,15 @@ import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DestinationClients, documentClient, sourceS3Client } from '../../src/clients';
+import { DestinationClients, documentClient, sourceS3Client } from '../../src/aws/clients';
 import type { ReplicateConfig } from '../../src/config';
 import { loadRelayConfig, loadReplicateConfig } from '../../src/config';
 import { copyVersion } from '../../src/copy/copy-version';
 import type { CopyRequest, CopyResult } from '../../src/copy/types';
-import { CredentialsCache } from '../../src/credentials';
-import { REPLICA_METADATA_KEY } from '../../src/destination';
-import { createRelayHandler } from '../../src/relay-function';
-import { createReplicateHandler } from '../../src/replicate-function';
+import { CredentialsCache } from '../../src/aws/credentials';
+import { REPLICA_METADATA_KEY } from '../../src/aws/destination';
+import { createRelayHandler } from '../../src/functions/relay-function';
+import { createReplicateHandler } from '../../src/functions/replicate-function';
 import { lambdaContext, sqsRecord } from './lambda';
 import {
   createStateTable,

@@ -9,7 +9,7 @@ import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, Put
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { DestinationConfig } from '../../src/config';
 import type { CopyRequest, CopyResult } from '../../src/copy/types';
-import { REPLICA_METADATA_KEY } from '../../src/destination';
+import { REPLICA_METADATA_KEY } from '../../src/aws/destination';
 
 export const TABLE_NAME = 'replication-state';
 /** Start of the test timeline: version i of a listing is written i minutes later. */
@@ -21,7 +21,7 @@ export function offlineS3(region = 'us-east-1'): S3Client {
   return new S3Client({ region, ...OFFLINE });
 }
 
-/** A document client built as src/clients.ts builds it, over an offline DynamoDBClient. */
+/** A document client built as src/aws/clients.ts builds it, over an offline DynamoDBClient. */
 export function offlineDocuments(): DynamoDBDocumentClient {
   const client = new DynamoDBClient({ region: 'us-east-1', ...OFFLINE });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

@@ -3,11 +3,11 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DestinationClients } from '../../src/clients';
-import type { DestinationConfig, Endpoints } from '../../src/config';
-import { CredentialsCache } from '../../src/credentials';
-import { CredentialsError } from '../../src/errors';
-import { secretDocument } from '../helpers/builders';
+import { DestinationClients } from '../../../src/aws/clients';
+import type { DestinationConfig, Endpoints } from '../../../src/config';
+import { CredentialsCache } from '../../../src/aws/credentials';
+import { CredentialsError } from '../../../src/errors';
+import { secretDocument } from '../../helpers/builders';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dest-abc';
 const OLD_KEY = 'AKIAOLDKEY000000';

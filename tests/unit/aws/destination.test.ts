@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { deleteCurrent, deleteVersion, headCurrent, REPLICA_METADATA_KEY, syncTags, VersioningCache } from '../../src/destination';
-import { offlineS3, s3Error } from '../helpers/unit-builders';
+import { deleteCurrent, deleteVersion, headCurrent, REPLICA_METADATA_KEY, syncTags, VersioningCache } from '../../../src/aws/destination';
+import { offlineS3, s3Error } from '../../helpers/unit-builders';
 
 const BUCKET = 'dest-bucket';
 const KEY = 'backup/a b.txt';

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectTaggingCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import type { Tag } from '@aws-sdk/client-s3';
-import type { SourceListing } from './core/source-state';
-import { SourceAccessDeniedError } from './errors';
+import type { SourceListing } from '../core/source-state';
+import { SourceAccessDeniedError } from '../errors';
 
 /**
  * Reads the source's state of one key: its versions and delete markers, newest first, page by

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { RelayConfig } from '../../src/config';
-import { InvalidEventError } from '../../src/errors';
-import { createRelayHandler, messageGroupId } from '../../src/relay-function';
-import { eventBridgeEvent, lambdaContext, SOURCE_BUCKET } from '../helpers/builders';
+import type { RelayConfig } from '../../../src/config';
+import { InvalidEventError } from '../../../src/errors';
+import { createRelayHandler, messageGroupId } from '../../../src/functions/relay-function';
+import { eventBridgeEvent, lambdaContext, SOURCE_BUCKET } from '../../helpers/builders';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/replicate.fifo';
 const config: RelayConfig = { queueUrl: QUEUE_URL, sourceBucket: SOURCE_BUCKET, endpoints: { forcePathStyle: false } };
@@ -234,7 +234,7 @@ describe('handlers/relay', () => {
   async function coldStart(): Promise<{ handler?: unknown }> {
     let loaded: { handler?: unknown } = {};
     await jest.isolateModulesAsync(async () => {
-      loaded = await import('../../src/handlers/relay');
+      loaded = await import('../../../src/handlers/relay');
     });
     return loaded;
   }

@@ -1,9 +1,9 @@
 import { GetObjectTaggingCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { SourceAccessDeniedError } from '../../src/errors';
-import { listSourceVersions, sourceTags } from '../../src/source';
-import { minutes, offlineS3, s3Error, s3Marker, s3Version, versionsPage } from '../helpers/unit-builders';
+import { SourceAccessDeniedError } from '../../../src/errors';
+import { listSourceVersions, sourceTags } from '../../../src/aws/source';
+import { minutes, offlineS3, s3Error, s3Marker, s3Version, versionsPage } from '../../helpers/unit-builders';
 
 const BUCKET = 'source-bucket';
 const KEY = 'docs/a b+c.txt';

@@ -1,16 +1,16 @@
 import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
-import type { DestinationConfig, HistoryMode } from './config';
-import type { CopyRequest, CopyResult } from './copy/types';
-import { partSize, partsInFlight } from './core/part-size';
-import { destinationKey, nextSequencer, planCopies, triage } from './core/plan';
-import type { ListedVersion } from './core/source-state';
-import { currentState, isReplicaOf, replicaTag, versionIdentity } from './core/source-state';
-import type { DestinationCurrent } from './destination';
-import { REPLICA_METADATA_KEY, currentDeleteMarker, deleteCurrent, deleteVersion, headCurrent, isGone, syncTags } from './destination';
-import type { ChangeMessage } from './events';
-import { listSourceVersions, sourceTags } from './source';
-import type { KeyState, KeyStateStore } from './state';
-import { PermanentError, StateConflictError } from './errors';
+import type { DestinationConfig, HistoryMode } from '../config';
+import type { CopyRequest, CopyResult } from '../copy/types';
+import { partSize, partsInFlight } from '../core/part-size';
+import { destinationKey, nextSequencer, planCopies, triage } from '../core/plan';
+import type { ListedVersion } from '../core/source-state';
+import { currentState, isReplicaOf, replicaTag, versionIdentity } from '../core/source-state';
+import type { DestinationCurrent } from '../aws/destination';
+import { REPLICA_METADATA_KEY, currentDeleteMarker, deleteCurrent, deleteVersion, headCurrent, isGone, syncTags } from '../aws/destination';
+import type { ChangeMessage } from '../events';
+import { listSourceVersions, sourceTags } from '../aws/source';
+import type { KeyState, KeyStateStore } from '../aws/state';
+import { PermanentError, StateConflictError } from '../errors';
 
 export type Action =
   | 'copied'

@@ -2,10 +2,10 @@ import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk
 import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { UploadCheckpoint } from '../../src/copy/types';
-import { StateConflictError } from '../../src/errors';
-import { KeyStateStore } from '../../src/state';
-import { conditionalCheckFailed, offlineDocuments, s3Error, TABLE_NAME } from '../helpers/unit-builders';
+import type { UploadCheckpoint } from '../../../src/copy/types';
+import { StateConflictError } from '../../../src/errors';
+import { KeyStateStore } from '../../../src/aws/state';
+import { conditionalCheckFailed, offlineDocuments, s3Error, TABLE_NAME } from '../../helpers/unit-builders';
 
 const BUCKET = 'source-bucket';
 const KEY = 'photos/my cat+1%=é.jpg';

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { UploadCheckpoint, UploadCheckpointStore } from './copy/types';
+import type { UploadCheckpoint, UploadCheckpointStore } from '../copy/types';
 import { z } from 'zod';
-import { StateConflictError } from './errors';
+import { StateConflictError } from '../errors';
 
 /**
  * The table (DESIGN §5; the client drops undefined attributes): one partition per (destination, source object), holding

@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { CredentialsError } from './errors';
+import { CredentialsError } from '../errors';
 
 /**
  * The destination IAM user's keys, kept in a Secrets Manager secret of the source account

@@ -1,5 +1,5 @@
-import { restoreLogLevelEnv } from '../helpers/info-log-level';
-import '../helpers/quiet-powertools';
+import { restoreLogLevelEnv } from '../../helpers/info-log-level';
+import '../../helpers/quiet-powertools';
 import {
   DeleteObjectCommand,
   GetBucketVersioningCommand,
@@ -14,16 +14,16 @@ import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DestinationClients } from '../../src/clients';
-import type { ReplicateConfig } from '../../src/config';
-import { CredentialsCache } from '../../src/credentials';
-import { CopyCheckpointedError } from '../../src/errors';
-import type { ChangeMessage } from '../../src/events';
-import { logger } from '../../src/observability';
-import type { ReplicateDependencies } from '../../src/replicate-function';
-import { createReplicateHandler } from '../../src/replicate-function';
-import { changeMessage, secretDocument, SECRET_ACCESS_KEY } from '../helpers/builders';
-import { lambdaContext, sqsRecord } from '../helpers/lambda';
+import { DestinationClients } from '../../../src/aws/clients';
+import type { ReplicateConfig } from '../../../src/config';
+import { CredentialsCache } from '../../../src/aws/credentials';
+import { CopyCheckpointedError } from '../../../src/errors';
+import type { ChangeMessage } from '../../../src/events';
+import { logger } from '../../../src/observability';
+import type { ReplicateDependencies } from '../../../src/functions/replicate-function';
+import { createReplicateHandler } from '../../../src/functions/replicate-function';
+import { changeMessage, secretDocument, SECRET_ACCESS_KEY } from '../../helpers/builders';
+import { lambdaContext, sqsRecord } from '../../helpers/lambda';
 import {
   destinationConfig,
   fakeCopy,
@@ -33,7 +33,7 @@ import {
   s3Error,
   sourceVersions,
   TABLE_NAME,
-} from '../helpers/unit-builders';
+} from '../../helpers/unit-builders';
 
 const BUCKET = 'source-bucket';
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/replicate-dlq.fifo';

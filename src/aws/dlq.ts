@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { PermanentError } from './errors';
+import type { PermanentError } from '../errors';
 
 /**
  * Sends a message that can never succeed to the DLQ at once, with the reason as message

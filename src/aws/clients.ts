@@ -3,8 +3,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Endpoints } from './config';
-import type { DestinationConfig } from './config';
+import type { Endpoints } from '../config';
+import type { DestinationConfig } from '../config';
 import type { CredentialsCache } from './credentials';
 import { destinationRegion, isCredentialsRejected } from './credentials';
 

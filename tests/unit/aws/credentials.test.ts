@@ -2,10 +2,10 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { CredentialsError } from '../../src/errors';
-import type { DestinationCredentials } from '../../src/credentials';
-import { CredentialsCache, destinationRegion, isCredentialsRejected, parseSecret } from '../../src/credentials';
-import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, secretDocument } from '../helpers/builders';
+import { CredentialsError } from '../../../src/errors';
+import type { DestinationCredentials } from '../../../src/aws/credentials';
+import { CredentialsCache, destinationRegion, isCredentialsRejected, parseSecret } from '../../../src/aws/credentials';
+import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, secretDocument } from '../../helpers/builders';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dest-abc';
 

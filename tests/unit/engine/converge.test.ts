@@ -9,13 +9,13 @@ import {
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { DestinationConfig } from '../../src/config';
-import type { ConvergeContext } from '../../src/converge';
-import { converge } from '../../src/converge';
-import { StateConflictError } from '../../src/errors';
-import type { ChangeMessage } from '../../src/events';
-import { KeyStateStore } from '../../src/state';
-import { changeMessage } from '../helpers/builders';
+import type { DestinationConfig } from '../../../src/config';
+import type { ConvergeContext } from '../../../src/engine/converge';
+import { converge } from '../../../src/engine/converge';
+import { StateConflictError } from '../../../src/errors';
+import type { ChangeMessage } from '../../../src/events';
+import { KeyStateStore } from '../../../src/aws/state';
+import { changeMessage } from '../../helpers/builders';
 import {
   destinationConfig,
   fakeCopy,
@@ -28,7 +28,7 @@ import {
   s3Error,
   sourceVersions,
   TABLE_NAME,
-} from '../helpers/unit-builders';
+} from '../../helpers/unit-builders';
 
 const BUCKET = 'source-bucket';
 const KEY = 'photos/my cat.jpg';

@@ -4,10 +4,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { RelayConfig } from './config';
-import { InvalidEventError } from './errors';
-import { toChangeMessage } from './events';
-import { METRIC, addMetric, logger, metrics } from './observability';
+import type { RelayConfig } from '../config';
+import { InvalidEventError } from '../errors';
+import { toChangeMessage } from '../events';
+import { METRIC, addMetric, logger, metrics } from '../observability';
 
 export interface RelayDependencies {
   config: RelayConfig;
