@@ -17,8 +17,8 @@ export class PermanentError extends Error {
 
 /** The event or message body is not one we can act on. */
 export class InvalidEventError extends PermanentError {
-  public constructor(message: string, options?: ErrorOptions) {
-    super('invalid-event', message, options);
+  public constructor(message: string, options?: ErrorOptions & { reason?: string }) {
+    super(options?.reason ?? 'invalid-event', message, options);
     this.name = 'InvalidEventError';
   }
 }

@@ -8,22 +8,34 @@ import { InvalidEventError } from './errors';
  */
 
 export const SUPPORTED_DETAIL_TYPES = ['Object Created', 'Object Deleted', 'Object Tags Added', 'Object Tags Deleted'] as const;
-export type ChangeType = 'created' | 'deleteMarker' | 'permanentDelete' | 'tags';
+export type ChangeType = 'created' | 'deleteMarker' | 'permanentDelete' | 'tags' | 'converge';
 
-/** What the relay sends and the replicate function acts on: "key K of bucket B changed". */
-export const changeMessageSchema = z.strictObject({
-  v: z.literal(1),
+/**
+ * What the relay (and the backfill) sends and the replicate function acts on: "key K of bucket B
+ * changed". `v` is the schema's major version: fields may be added within a major version, so
+ * unknown fields are ignored (a newer relay and an older replicate, or the reverse, during a
+ * deploy); a message of another major version is dead-lettered with its reason.
+ * Type `converge` carries no version: "make this key converge", sent by the backfill; its
+ * `history: 'all'` walks the whole history, past REPLICATE_SINCE.
+ */
+export const MESSAGE_MAJOR_VERSION = 1;
+// A key S3 could never have sent: encoding it for a request throws URIError.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const changeMessageSchema = z.object({
+  v: z.literal(MESSAGE_MAJOR_VERSION),
   eventId: z.string().min(1),
   eventTime: z.iso.datetime({ offset: true }),
-  type: z.enum(['created', 'deleteMarker', 'permanentDelete', 'tags']),
+  type: z.enum(['created', 'deleteMarker', 'permanentDelete', 'tags', 'converge']),
   bucket: z.string().min(3).max(63),
-  key: z.string().min(1).max(1024),
+  key: z.string().min(1).max(1024).refine((key) => !LONE_SURROGATE.test(key), 'must be well-formed Unicode (no lone surrogate)'),
   versionId: z.string().min(1).optional(),
   sequencer: z.string().regex(/^[0-9A-Fa-f]+$/).optional(),
   etag: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
   /** DeleteObject, Lifecycle Expiration, PutObject, ... as S3 reports it. */
   reason: z.string().optional(),
+  /** Type converge only: how far back to mirror; default the function's HISTORY_MODE and REPLICATE_SINCE. */
+  history: z.enum(['all', 'latest']).optional(),
 });
 export type ChangeMessage = z.infer<typeof changeMessageSchema>;
 
@@ -102,13 +114,17 @@ export function decodeObjectKey(encoded: string): string {
   }
 }
 
-/** Parses one SQS message body; a bad body fails alone, as a permanent error. */
+/** Parses one SQS message body; a bad body fails alone, as a permanent error with its reason. */
 export function parseChangeMessage(body: string): ChangeMessage {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch (error) {
     throw new InvalidEventError('message body is not JSON', { cause: error });
+  }
+  const version = typeof json === 'object' && json !== null && 'v' in json ? json.v : undefined;
+  if (typeof version === 'number' && version !== MESSAGE_MAJOR_VERSION) {
+    throw new InvalidEventError(`message schema version ${version} is not supported (this function reads version ${MESSAGE_MAJOR_VERSION})`, { reason: 'unsupported-message-version' });
   }
   const parsed = changeMessageSchema.safeParse(json);
   if (!parsed.success) throw new InvalidEventError(`message body is not a change message: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
