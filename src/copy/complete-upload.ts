@@ -2,6 +2,7 @@ import type { Tag } from '@aws-sdk/client-s3';
 import {
   CompleteMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
@@ -29,6 +30,7 @@ export async function completeUpload(
   done: ReadonlyMap<number, DonePart>,
   total: number,
   tags: Tag[],
+  resumed = false,
 ): Promise<{ versionId: string | undefined; etag: string; bytes: number }> {
   const { destination, signal } = request;
   const numbers = [...done.keys()].sort((a, b) => a - b);
@@ -73,6 +75,9 @@ export async function completeUpload(
       new PutObjectTaggingCommand({ Bucket: target.bucket, Key: target.key, VersionId: written, Tagging: { TagSet: tags } }),
       { abortSignal: signal },
     );
+  } else if (resumed) {
+    // The tags sent on CreateMultipartUpload, invocations ago, may since have been removed.
+    await destination.client.send(new DeleteObjectTaggingCommand({ Bucket: target.bucket, Key: target.key, VersionId: written }), { abortSignal: signal });
   }
   return { versionId: written, etag: head.ETag ?? '', bytes: size };
 }

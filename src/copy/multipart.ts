@@ -92,7 +92,7 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
     throw err;
   }
 
-  const result = await completeUpload(request, target, done, total, upload.tags).catch(async (err: unknown) => {
+  const result = await completeUpload(request, target, done, total, upload.tags, upload.resumed).catch(async (err: unknown) => {
     // The destination refuses the parts we list (e.g. a stale checkpoint): start afresh next time.
     if (err instanceof Error && (err.name === 'InvalidPart' || err.name === 'InvalidPartOrder')) {
       await abortUpload(destination.client, target, signal);

@@ -3,6 +3,7 @@ import type { UploadPartCommandInput } from '@aws-sdk/client-s3';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  DeleteObjectTaggingCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -235,6 +236,8 @@ describe('copyVersion of an object larger than one part', () => {
     expect(sourceMock.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(destMock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.UploadId).toBe('up-old');
     expect(destMock.commandCalls(PutObjectTaggingCommand)).toHaveLength(0);
+    // The source's tags were removed since the upload was created with them: so are the replica's.
+    expect(destMock.commandCalls(DeleteObjectTaggingCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: expect.any(String), Key: expect.any(String), VersionId: expect.any(String) }]);
     expect(result).toMatchObject({ resumed: true, parts: 2, etag: s3MultipartEtag(data) });
   });
 
