@@ -49,6 +49,8 @@ export interface ReplicateConfig {
   historyMode: HistoryMode;
   replicateSince: Date;
   partsInFlight: number;
+  /** Records of different keys (message groups) run at once within a batch. */
+  recordsInFlight: number;
   checkpointMarginMs: number;
   secretCacheTtlMs: number;
   /** Memory the copy may use for part buffers. */
@@ -124,6 +126,7 @@ export function loadReplicateConfig(env: Env): ReplicateConfig {
     historyMode: read(env, 'HISTORY_MODE', z.enum(['all', 'latest'], { error: 'must be all or latest' }).optional()) ?? 'all',
     replicateSince: new Date(read(env, 'REPLICATE_SINCE', z.iso.datetime({ offset: true, error: 'must be an ISO-8601 timestamp' }).optional()) ?? 0),
     partsInFlight: read(env, 'PARTS_IN_FLIGHT', positiveInt(64).optional()) ?? 4,
+    recordsInFlight: read(env, 'RECORDS_IN_FLIGHT', positiveInt(100).optional()) ?? 10,
     checkpointMarginMs: (read(env, 'CHECKPOINT_MARGIN_SECONDS', positiveInt(600).optional()) ?? 60) * 1000,
     secretCacheTtlMs: (read(env, 'SECRET_CACHE_TTL_SECONDS', positiveInt(86_400).optional()) ?? 300) * 1000,
     // Half the function's memory for part buffers; the rest is the runtime, SDK and sockets.

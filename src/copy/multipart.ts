@@ -6,6 +6,7 @@ import type { DonePart } from './complete-upload';
 import { completeUpload } from './complete-upload';
 import { md5 } from './md5';
 import { openUpload } from './open-upload';
+import { PartBuffers } from './part-buffers';
 import { runPartPool } from './part-pool';
 import { readSource } from './source-read';
 import type { CopyRequest, CopyResult } from './types';
@@ -21,7 +22,8 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
   const { source, destination, checkpoints, signal } = request;
   const { size } = source.version;
   const total = partCount(size, partSize);
-  const upload = await openUpload(request, partSize);
+  const buffers = request.buffers ?? new PartBuffers(request.partsInFlight * partSize);
+  const upload = await openUpload(request, partSize, buffers);
   const target = { bucket: destination.bucket, key: destination.key, uploadId: upload.uploadId };
 
   // Every part in place: listed ones of the right size (others are uploaded again), then ours.
@@ -32,20 +34,19 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
     }
   }
   const missing = Array.from({ length: total }, (_, i) => i + 1).filter((n) => !done.has(n));
-  // One buffer per part in flight, reused from part to part; part 1 comes already read.
-  let firstPart = upload.firstPart?.bytes;
-  const free: Buffer[] = [];
+  // Part buffers come from the budget shared by every copy in the process; part 1 comes already read.
+  let firstPart = upload.firstPart;
 
   async function copyPart(partNumber: number): Promise<void> {
     const prefetched = partNumber === 1 ? firstPart : undefined;
     if (partNumber === 1) firstPart = undefined;
-    const buffer = prefetched ?? free.pop() ?? Buffer.allocUnsafe(partSize);
+    const buffer = prefetched?.buffer ?? (await buffers.acquire(partSize));
     try {
       const range = { start: (partNumber - 1) * partSize, length: partLength(partNumber) };
-      const bytes = prefetched ?? (await readSource(source.client, source.version, range, signal, buffer)).bytes;
+      const bytes = prefetched?.bytes ?? (await readSource(source.client, source.version, range, signal, buffer)).bytes;
       await uploadPart(partNumber, bytes);
     } finally {
-      free.push(buffer);
+      buffers.release(buffer);
     }
   }
 
@@ -82,7 +83,6 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
       () => request.remainingTimeMs() < request.checkpointMarginMs,
       copyPart,
     );
-    firstPart = undefined;
     if (stopped && done.size < total) throw new CopyCheckpointedError(done.size, total);
   } catch (err) {
     if (err instanceof IntegrityError) {
@@ -90,6 +90,10 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
       await checkpoints.clear();
     }
     throw err;
+  } finally {
+    // Part 1 read but never uploaded (stopped or failed before it started): its buffer goes back.
+    if (firstPart) buffers.release(firstPart.buffer);
+    firstPart = undefined;
   }
 
   const result = await completeUpload(request, target, done, total, upload.tags, upload.resumed).catch(async (err: unknown) => {

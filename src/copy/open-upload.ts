@@ -4,6 +4,7 @@ import { abortUpload } from './abort-upload';
 import type { ListedPart } from './list-parts';
 import { listParts } from './list-parts';
 import { objectAttributes } from './object-attributes';
+import type { PartBuffers } from './part-buffers';
 import type { SourceBytes } from './source-read';
 import { readSource } from './source-read';
 import { sourceTagging } from './source-tagging';
@@ -17,8 +18,8 @@ export interface OpenUpload {
   resumed: boolean;
   /** The source's tags, set again once the upload completes (RGW ignores them on create). */
   tags: Tag[];
-  /** Part 1, read to learn the source's attributes before creating the upload. */
-  firstPart?: SourceBytes;
+  /** Part 1, read into a leased buffer to learn the source's attributes before creating the upload. */
+  firstPart?: SourceBytes & { buffer: Buffer };
 }
 
 /**
@@ -27,7 +28,7 @@ export interface OpenUpload {
  * upload is created with the attributes of part 1's GetObject response (so an archived or denied
  * source fails before anything is created) and checkpointed before any part is uploaded.
  */
-export async function openUpload(request: CopyRequest, partSize: number): Promise<OpenUpload> {
+export async function openUpload(request: CopyRequest, partSize: number, buffers: PartBuffers): Promise<OpenUpload> {
   const { source, destination, checkpoints, signal } = request;
   const { version } = source;
   const saved = await checkpoints.load();
@@ -48,26 +49,32 @@ export async function openUpload(request: CopyRequest, partSize: number): Promis
     await checkpoints.clear();
   }
 
-  const firstPart = await readSource(source.client, version, { start: 0, length: Math.min(partSize, version.size) }, signal);
-  const tags = await sourceTagging(source.client, version, firstPart.response.TagCount ?? 0, signal);
-  const created = await destination.client.send(
-    new CreateMultipartUploadCommand({
-      Bucket: destination.bucket,
-      Key: destination.key,
-      ...objectAttributes(firstPart.response, tags, request),
-    }),
-    { abortSignal: signal },
-  );
-  if (!created.UploadId) throw new Error(`CreateMultipartUpload of ${destination.key} returned no UploadId`);
-  await checkpoints.save({
-    uploadId: created.UploadId,
-    partSize,
-    sourceVersionId: version.versionId,
-    sourceEtag: version.etag,
-    destinationKey: destination.key,
-    startedAt: new Date().toISOString(),
-  });
-  return { uploadId: created.UploadId, listed: [], resumed: false, tags, firstPart };
+  const buffer = await buffers.acquire(partSize);
+  try {
+    const firstPart = await readSource(source.client, version, { start: 0, length: Math.min(partSize, version.size) }, signal, buffer);
+    const tags = await sourceTagging(source.client, version, firstPart.response.TagCount ?? 0, signal);
+    const created = await destination.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: destination.bucket,
+        Key: destination.key,
+        ...objectAttributes(firstPart.response, tags, request),
+      }),
+      { abortSignal: signal },
+    );
+    if (!created.UploadId) throw new Error(`CreateMultipartUpload of ${destination.key} returned no UploadId`);
+    await checkpoints.save({
+      uploadId: created.UploadId,
+      partSize,
+      sourceVersionId: version.versionId,
+      sourceEtag: version.etag,
+      destinationKey: destination.key,
+      startedAt: new Date().toISOString(),
+    });
+    return { uploadId: created.UploadId, listed: [], resumed: false, tags, firstPart: { ...firstPart, buffer } };
+  } catch (err) {
+    buffers.release(buffer);
+    throw err;
+  }
 }
 
 function isSameCopy(saved: UploadCheckpoint, request: CopyRequest, partSize: number): boolean {

@@ -13,9 +13,20 @@ import { bareEtag, isPlainMd5Etag } from './verify';
  * destination verifies.
  */
 export async function copySinglePart(request: CopyRequest): Promise<CopyResult> {
+  const { version } = request.source;
+  // The object's bytes count against the process's part-buffer budget while they are held.
+  const buffer = await request.buffers?.acquire(version.size);
+  try {
+    return await readAndPut(request, buffer);
+  } finally {
+    if (buffer) request.buffers?.release(buffer);
+  }
+}
+
+async function readAndPut(request: CopyRequest, buffer: Buffer | undefined): Promise<CopyResult> {
   const { source, destination, signal } = request;
   const { version } = source;
-  const { response, bytes } = await readSource(source.client, version, undefined, signal);
+  const { response, bytes } = await readSource(source.client, version, undefined, signal, buffer);
   const digest = md5(bytes);
   if (isPlainMd5Etag(response.ETag, response.ServerSideEncryption) && bareEtag(response.ETag) !== digest.toString('hex')) {
     throw new IntegrityError(

@@ -1,4 +1,5 @@
 import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
+import type { PartBuffers } from './part-buffers';
 
 /** One pinned source object version: what the copy reads. */
 export interface SourceVersion {
@@ -47,6 +48,8 @@ export interface CopyRequest {
   checkpoints: UploadCheckpointStore;
   /** Parts read and uploaded at once; memory ~= part size x this. */
   partsInFlight: number;
+  /** The part-buffer budget shared by every copy in the process; without it, this copy's own. */
+  buffers?: PartBuffers;
   /** Milliseconds left in this invocation. */
   remainingTimeMs: () => number;
   /** Stop starting parts when less than this is left, checkpoint and throw CopyCheckpointedError. */

@@ -12,13 +12,16 @@ import type { DestinationClients } from '../aws/clients';
 import type { DestinationConfig, ReplicateConfig } from '../config';
 import type { Outcome } from '../engine/converge';
 import { converge } from '../engine/converge';
+import { PartBuffers } from '../copy/part-buffers';
 import type { CopyRequest, CopyResult } from '../copy/types';
 import { VersioningCache } from '../aws/destination';
 import { sendToDlq } from '../aws/dlq';
 import { CopyCheckpointedError, PermanentError, classify, describeError } from '../errors';
 import type { ChangeMessage } from '../events';
 import { parseChangeMessage } from '../events';
-import { METRIC, addMetric, logger, metrics } from '../observability';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { METRIC, addMetric, logger, metrics, recordLogger } from '../observability';
+import { runFifoBatch } from './fifo-batch';
 import { KeyStateStore } from '../aws/state';
 
 export interface ReplicateDependencies {
@@ -34,65 +37,55 @@ type Settled = PromiseSettledResult<void>;
 
 /**
  * The replicate function: SQS FIFO batch in, one settled result per record out, which
- * sqs-partial-batch-failure turns into batchItemFailures. Records run in order; after a record
- * fails, the later records of its message group (its key) are failed unprocessed so the key's
- * order holds, while other keys go on.
+ * sqs-partial-batch-failure turns into batchItemFailures. Records of different message groups
+ * (keys) run concurrently, up to RECORDS_IN_FLIGHT; within a group they run in order, and after
+ * a record fails the group's later records fail unprocessed so the key's order holds.
  */
-export function createReplicateHandler(deps: ReplicateDependencies) {
+export function createReplicateHandler(input: ReplicateDependencies) {
   const versioning = new VersioningCache();
-  const { config } = deps;
+  const { config } = input;
+  // Concurrent records share one budget of part buffers: half the function's memory in all.
+  const buffers = new PartBuffers(config.copyMemoryBudgetBytes);
+  const deps: ReplicateDependencies = { ...input, copy: (request) => input.copy({ ...request, buffers }) };
 
   const processBatch = async (event: SQSEvent, context: Context, options?: { signal?: AbortSignal }): Promise<Settled[]> => {
-    const failedGroups = new Set<string>();
-    const results: Settled[] = [];
     // The checkpoint margin never takes more than a quarter of the invocation (short timeouts).
     const marginMs = Math.min(config.checkpointMarginMs, context.getRemainingTimeInMillis() / 4);
-    for (const [index, record] of event.Records.entries()) {
-      const group = record.attributes.MessageGroupId ?? record.messageId;
-      if (failedGroups.has(group)) {
-        results.push({ status: 'rejected', reason: new Error('not processed: an earlier message of the same key failed in this batch') });
-        continue;
-      }
-      try {
+    return runFifoBatch(event.Records, {
+      groupOf: (record) => record.attributes.MessageGroupId ?? record.messageId,
+      concurrency: config.recordsInFlight,
+      process: async (record, index) => {
         // Too little time to start: hand the record back at once instead of timing out the batch.
         // The first record always runs, so every invocation makes progress.
-        if (index > 0 && context.getRemainingTimeInMillis() < marginMs) await requeue(record, 'no time left in this invocation', false);
+        if (index > 0 && context.getRemainingTimeInMillis() < marginMs) await requeue(record, 'no time left in this invocation', recordLogger(record), false);
         else await processRecord(record, context, marginMs, options?.signal);
-        results.push({ status: 'fulfilled', value: undefined });
-      } catch (error) {
-        failedGroups.add(group);
-        results.push({ status: 'rejected', reason: error });
-      }
-    }
-    return results;
+      },
+    });
   };
 
   const processRecord = async (record: SQSRecord, context: Context, marginMs: number, signal: AbortSignal | undefined): Promise<void> => {
     const started = Date.now();
-    logger.appendKeys({ messageId: record.messageId });
+    // Records run concurrently: each has its own logger, so keys never mix between records.
+    const log = recordLogger(record);
     try {
       const change = parseChangeMessage(record.body);
-      logger.appendKeys({ key: change.key, versionId: change.versionId, sequencer: change.sequencer, eventType: change.type });
+      log.appendKeys({ key: change.key, versionId: change.versionId, sequencer: change.sequencer, eventType: change.type });
       if (change.bucket !== config.sourceBucket) {
         throw new PermanentError('unknown-bucket', `bucket ${change.bucket} is not the configured source bucket`);
       }
       // Each destination on its own: one destination's failure does not hold up the others.
       const failures: unknown[] = [];
       for (const destination of config.destinations) {
-        logger.appendKeys({ destination: destination.id });
         try {
-          report(await convergeOn(destination, change, context, marginMs, signal), change, started);
+          report(await convergeOn(destination, change, context, marginMs, signal), change, started, log);
         } catch (error) {
           failures.push(error);
-          logger.error('replication outcome', { action: 'failed', permanent: classify(error) !== undefined, durationMs: Date.now() - started, error: describeError(error) });
+          log.error('replication outcome', { destination: destination.id, action: 'failed', permanent: classify(error) !== undefined, durationMs: Date.now() - started, error: describeError(error) });
         }
       }
-      logger.removeKeys(['destination']);
       if (failures.length > 0) throw decisive(failures);
     } catch (error) {
-      await handleFailure(record, error, started);
-    } finally {
-      logger.removeKeys(['messageId', 'key', 'versionId', 'sequencer', 'eventType', 'destination']);
+      await handleFailure(record, error, started, log);
     }
   };
 
@@ -114,22 +107,22 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
     );
 
   /** Permanent: to the DLQ and acked. Checkpointed: re-queued. Anything else: rethrown, so SQS redelivers it. */
-  const handleFailure = async (record: SQSRecord, error: unknown, started: number): Promise<void> => {
+  const handleFailure = async (record: SQSRecord, error: unknown, started: number, log: Logger): Promise<void> => {
     const durationMs = Date.now() - started;
     const permanent = classify(error);
     if (permanent) {
       await sendToDlq(deps.sqs, config.dlqUrl, record, permanent);
       addMetric(METRIC.failures, 1);
-      logger.error('message disposition', { action: 'dead-lettered', reason: permanent.reason, durationMs, error: describeError(error) });
+      log.error('message disposition', { action: 'dead-lettered', reason: permanent.reason, durationMs, error: describeError(error) });
       return;
     }
     if (error instanceof CopyCheckpointedError) {
-      logger.warn('message disposition', { action: 'checkpointed', partsDone: error.partsDone, partsTotal: error.partsTotal, durationMs });
-      await requeue(record, error.message);
+      log.warn('message disposition', { action: 'checkpointed', partsDone: error.partsDone, partsTotal: error.partsTotal, durationMs });
+      await requeue(record, error.message, log);
       return;
     }
     addMetric(METRIC.failures, 1);
-    logger.error('message disposition', { action: 'retry', durationMs, error: describeError(error) });
+    log.error('message disposition', { action: 'retry', durationMs, error: describeError(error) });
     throw error;
   };
 
@@ -140,7 +133,7 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
    * count towards a cap, so a copy that never progresses still ends in the DLQ; a record only
    * waiting for time does not. Without QUEUE_URL the record just fails.
    */
-  const requeue = async (record: SQSRecord, why: string, counts = true): Promise<void> => {
+  const requeue = async (record: SQSRecord, why: string, log: Logger, counts = true): Promise<void> => {
     const requeues = Number(record.messageAttributes.requeues?.stringValue ?? '0');
     const next = counts ? requeues + 1 : requeues;
     if (config.queueUrl === undefined || requeues >= MAX_REQUEUES) throw new Error(`${why} (not re-queued: ${config.queueUrl === undefined ? 'no QUEUE_URL' : `${requeues} re-queues already`})`);
@@ -156,7 +149,7 @@ export function createReplicateHandler(deps: ReplicateDependencies) {
         },
       }),
     );
-    logger.info('message disposition', { action: 'requeued', reason: why, requeues: next, messageId: record.messageId });
+    log.info('message disposition', { action: 'requeued', reason: why, requeues: next, messageId: record.messageId });
   };
 
   return middy(processBatch)
@@ -178,10 +171,10 @@ function decisive(failures: unknown[]): unknown {
 }
 
 /** One outcome line per record and destination, and its metrics. */
-function report(outcome: Outcome, change: ChangeMessage, started: number): void {
+function report(outcome: Outcome, change: ChangeMessage, started: number, log: Logger): void {
   const durationMs = Date.now() - started;
   const lagMs = Date.now() - Date.parse(change.eventTime);
-  logger.info('replication outcome', { ...outcome, durationMs, lagMs });
+  log.info('replication outcome', { ...outcome, durationMs, lagMs });
   if (outcome.action.startsWith('skipped:')) {
     addMetric(METRIC.skipped, 1);
     return;

@@ -38,6 +38,7 @@ describe('loadReplicateConfig', () => {
       HISTORY_MODE: 'latest',
       REPLICATE_SINCE: '2024-05-01T12:30:00Z',
       PARTS_IN_FLIGHT: '8',
+      RECORDS_IN_FLIGHT: '3',
       CHECKPOINT_MARGIN_SECONDS: '90',
       SECRET_CACHE_TTL_SECONDS: '120',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048',
@@ -86,6 +87,7 @@ describe('loadReplicateConfig', () => {
       historyMode: 'latest',
       replicateSince: new Date(Date.UTC(2024, 4, 1, 12, 30)),
       partsInFlight: 8,
+      recordsInFlight: 3,
       checkpointMarginMs: 90_000,
       secretCacheTtlMs: 120_000,
       copyMemoryBudgetBytes: 1024 * 1024 * 1024,
@@ -109,6 +111,7 @@ describe('loadReplicateConfig', () => {
     expect(config.historyMode).toBe('all');
     expect(config.replicateSince.getTime()).toBe(0);
     expect(config.partsInFlight).toBe(4);
+    expect(config.recordsInFlight).toBe(10);
     expect(config.checkpointMarginMs).toBe(60_000);
     expect(config.secretCacheTtlMs).toBe(300_000);
     expect(config.copyMemoryBudgetBytes).toBe(512 * 1024 * 1024);
@@ -172,6 +175,8 @@ describe('loadReplicateConfig', () => {
     ['PARTS_IN_FLIGHT', '65', 'must be at most 64'],
     ['PARTS_IN_FLIGHT', '2.5', 'must be a whole number'],
     ['PARTS_IN_FLIGHT', 'four', 'must be a number'],
+    ['RECORDS_IN_FLIGHT', '0', 'must be at least 1'],
+    ['RECORDS_IN_FLIGHT', '101', 'must be at most 100'],
     ['CHECKPOINT_MARGIN_SECONDS', '-5', 'must be at least 1'],
     ['SECRET_CACHE_TTL_SECONDS', '86401', 'must be at most 86400'],
     ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '0', 'must be at least 1'],

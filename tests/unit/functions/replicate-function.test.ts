@@ -19,7 +19,6 @@ import type { ReplicateConfig } from '../../../src/config';
 import { CredentialsCache } from '../../../src/aws/credentials';
 import { CopyCheckpointedError } from '../../../src/errors';
 import type { ChangeMessage } from '../../../src/events';
-import { logger } from '../../../src/observability';
 import type { ReplicateDependencies } from '../../../src/functions/replicate-function';
 import { createReplicateHandler } from '../../../src/functions/replicate-function';
 import { changeMessage, secretDocument, SECRET_ACCESS_KEY } from '../../helpers/builders';
@@ -80,7 +79,6 @@ describe('createReplicateHandler', () => {
   let table: MemoryTable;
   let copy: ReturnType<typeof fakeCopy>;
   let output: ReturnType<typeof captureOutput>;
-  let info: jest.SpyInstance;
 
   const baseConfig: ReplicateConfig = {
     tableName: TABLE_NAME,
@@ -91,6 +89,7 @@ describe('createReplicateHandler', () => {
     historyMode: 'all',
     replicateSince: new Date(0),
     partsInFlight: 4,
+    recordsInFlight: 10,
     checkpointMarginMs: 60_000,
     secretCacheTtlMs: 300_000,
     copyMemoryBudgetBytes: 512 * 1024 * 1024,
@@ -120,11 +119,9 @@ describe('createReplicateHandler', () => {
     dest.on(DeleteObjectCommand).resolves({ DeleteMarker: true, VersionId: 'd-marker' });
     sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
     output = captureOutput();
-    info = jest.spyOn(logger, 'info');
   });
 
   afterEach(() => {
-    info.mockRestore();
     output.restore();
   });
 
@@ -193,7 +190,6 @@ describe('createReplicateHandler', () => {
       expect(line.lagMs as number).toBeLessThanOrEqual(lagAfter);
       expect(line.function_name).toBe('replicate');
     }
-    expect(info.mock.calls.filter(([message]) => message === 'replication outcome')).toHaveLength(2);
     expect(dlqMessages()).toEqual([]);
   });
 
@@ -209,6 +205,65 @@ describe('createReplicateHandler', () => {
     expect(deadLettered).toBeDefined();
     expect(deadLettered!.key).toBeUndefined();
     expect(deadLettered!.messageId).toBe(records[1]!.messageId);
+  });
+
+  it('runs records of different keys at once, and keeps each record\'s keys on its own log lines', async () => {
+    // Prepare: A's copy is slow and fails; B starts and ends while A is still copying
+    let running = 0;
+    let peak = 0;
+    copy.mockImplementation(async (request) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, request.source.version.key === KEY_A ? 30 : 5));
+      running -= 1;
+      if (request.source.version.key === KEY_A) throw Object.assign(new Error('slow down'), { name: 'SlowDown', $fault: 'server' });
+      return fakeCopy()(request);
+    });
+    const first = recordA();
+    const second = recordB();
+
+    // Act
+    const result = await run(handlerWith(), [first, second]);
+
+    // Assess
+    expect(peak).toBe(2);
+    expect(result).toEqual(failures(first));
+    const byAction = (action: string) => output.json().filter((line) => line.action === action);
+    expect(byAction('copied')).toEqual([expect.objectContaining({ messageId: second.messageId, key: KEY_B, versionId: 'v3', destination: 'gov' })]);
+    expect(byAction('failed')).toEqual([expect.objectContaining({ messageId: first.messageId, key: KEY_A, versionId: 'v1', destination: 'gov' })]);
+    expect(byAction('retry')).toEqual([expect.objectContaining({ messageId: first.messageId, key: KEY_A, versionId: 'v1' })]);
+  });
+
+  it('gives every record\'s copy the one part-buffer budget of the function', async () => {
+    // Act
+    await run(handlerWith({ copyMemoryBudgetBytes: 96 * 1024 * 1024 }), [recordA(), recordB()]);
+
+    // Assess
+    const [first, second] = copy.mock.calls.map(([request]) => request.buffers);
+    expect(first).toBeDefined();
+    expect(second).toBe(first);
+    expect(first!.budgetBytes).toBe(96 * 1024 * 1024);
+  });
+
+  it('runs no more records at once than RECORDS_IN_FLIGHT allows', async () => {
+    // Prepare
+    let running = 0;
+    let peak = 0;
+    copy.mockImplementation(async (request) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running -= 1;
+      return fakeCopy()(request);
+    });
+
+    // Act
+    const result = await run(handlerWith({ recordsInFlight: 1 }), [recordA(), recordB()]);
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(copy).toHaveBeenCalledTimes(2);
+    expect(peak).toBe(1);
   });
 
   it('sends a malformed body to the DLQ with its reason and acks it, while the other records go on', async () => {
@@ -328,7 +383,8 @@ describe('createReplicateHandler', () => {
   });
 
   it('always runs the first record, and re-queues uncounted the ones it has no time left to start', async () => {
-    // Prepare: time runs short while the first record is copied
+    // Prepare: time runs short while the first record is copied (one record at a time, so the
+    // second starts after the first)
     let remaining = 900_000;
     copy.mockImplementationOnce((request) => {
       remaining = 1_000;
@@ -336,7 +392,7 @@ describe('createReplicateHandler', () => {
     });
     const first = recordA();
     const second = recordB();
-    const handler = handlerWith();
+    const handler = handlerWith({ recordsInFlight: 1 });
 
     // Act
     const result = (await handler({ Records: [first, second] } satisfies SQSEvent, lambdaContext(() => remaining))) as unknown as SQSBatchResponse;
