@@ -9,11 +9,12 @@ RGW_PORT="${RGW_PORT:-7480}"         # source partition's S3 endpoint
 RGW_PORT2="${RGW_PORT2:-7481}"       # destination partition's S3 endpoint (same gateway)
 MON_PORT="${MON_PORT:-3301}"         # ceph monitor (msgr2); the OSD picks free ports in 6800-7300
 DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+SQS_PORT="${SQS_PORT:-9324}"          # fauxqs (SQS)
 OSD_STORE="${OSD_STORE:-bluestore}"  # or memstore (faster start, but keeps ~2x the data in RAM)
 START_TIMEOUT="${START_TIMEOUT:-120}"
 STOP_GRACE="${STOP_GRACE:-1}"        # seconds between SIGTERM and SIGKILL: the data is throw-away
 MARKER=.created-by-test-env          # start.sh wipes and stop.sh deletes only dirs holding it
-DAEMONS=(dynalite client.rgw.a osd.0 mon.a) # stop order
+DAEMONS=(sqs dynalite client.rgw.a osd.0 mon.a) # stop order
 
 log() { echo "[test-env $(date +%H:%M:%S)] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -23,7 +24,7 @@ case "$DIR" in /*) ;; *) DIR="$PWD/$DIR" ;; esac
 DIR="${DIR%/}"
 
 # True if PID is alive and is one of ours: its command line names this DIR's ceph.conf
-# (ceph daemons) or this DIR as a whole argument (dynalite launcher).
+# (ceph daemons) or this DIR as a whole argument (dynalite and fauxqs launchers).
 ours() {
   [[ "$1" =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null &&
     tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF -e "$DIR/ceph.conf" -e "$DIR"

@@ -5,11 +5,12 @@
 #    RGW_PORT and a "dest" user in tenant dstpart served on RGW_PORT2. Separate tenants are
 #    separate bucket namespaces, so both sides may own a bucket of the same name.
 #  - dynalite (DynamoDB in memory, from node_modules) on DYNAMODB_PORT.
+#  - fauxqs (SQS in memory, from node_modules) on SQS_PORT.
 # Prints the LOCAL_* variables of docs/CONTRACTS.md as KEY=VALUE lines on stdout; logs go to stderr.
 #
 # Usage: scripts/test-env/start.sh     (then scripts/test-env/stop.sh; or use run.sh CMD...)
 # Environment: TEST_ENV_DIR (default <repo>/.test-env), RGW_PORT (7480), RGW_PORT2 (7481),
-#   MON_PORT (3301), DYNAMODB_PORT (8000), OSD_STORE (bluestore|memstore), START_TIMEOUT (120 s),
+#   MON_PORT (3301), DYNAMODB_PORT (8000), SQS_PORT (9324), OSD_STORE (bluestore|memstore), START_TIMEOUT (120 s),
 #   SKIP_APT=1 (do not install packages).
 #
 # Needs Debian 12+ or Ubuntu 22.04+ (both ship ceph-mon, ceph-osd, radosgw, ceph-common) and
@@ -27,7 +28,7 @@ DEST_ACCESS_KEY=DESTACCESSKEY0000001 DEST_SECRET_KEY=destSecretKey00000000000000
 # ---------------------------------------------------------------- already running?
 if [[ -f "$DIR/$MARKER" && -n "$(running_pids)" ]]; then
   if [[ -f "$DIR/env" ]] && curl -fsS -o /dev/null "http://127.0.0.1:$RGW_PORT/" &&
-    curl -sS -o /dev/null "http://127.0.0.1:$DYNAMODB_PORT/"; then
+    curl -sS -o /dev/null "http://127.0.0.1:$DYNAMODB_PORT/" && curl -fsS -o /dev/null "http://127.0.0.1:$SQS_PORT/health"; then
     log "already running in $DIR"
     cat "$DIR/env"
     exit 0
@@ -65,9 +66,10 @@ for b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph curl node setsi
   command -v "$b" >/dev/null || die "$b not found"
 done
 [[ -f "$TEST_ENV_REPO/node_modules/dynalite/package.json" ]] || die "dynalite is not installed: run npm ci"
+[[ -f "$TEST_ENV_REPO/node_modules/fauxqs/package.json" ]] || die "fauxqs is not installed: run npm ci"
 
 # ---------------------------------------------------------------- ports, data dir
-for p in RGW_PORT RGW_PORT2 MON_PORT DYNAMODB_PORT; do
+for p in RGW_PORT RGW_PORT2 MON_PORT DYNAMODB_PORT SQS_PORT; do
   [[ "${!p}" =~ ^[0-9]+$ ]] || die "$p must be a port number, not '${!p}'"
   port_busy "${!p}" && die "port ${!p} on 127.0.0.1 is already in use ($p); stop its user or set $p to a free port"
 done
@@ -118,6 +120,7 @@ wait_for() { # daemon timeout cmd...   (fails at once if the daemon died)
 
 # ---------------------------------------------------------------- dynalite (starts in parallel)
 start_daemon dynalite node "$TEST_ENV_HERE/dynalite.mjs" "$DYNAMODB_PORT" "$DIR"
+start_daemon sqs node "$TEST_ENV_HERE/sqs.mjs" "$SQS_PORT" "$DIR"
 
 # ---------------------------------------------------------------- ceph.conf
 if [[ "$OSD_STORE" == memstore ]]; then
@@ -237,6 +240,8 @@ mkuser dest "$DEST_TENANT" "$DEST_ACCESS_KEY" "$DEST_SECRET_KEY"
 
 dynamo_up() { curl -sS -o /dev/null "http://127.0.0.1:$DYNAMODB_PORT/"; }
 wait_for dynalite 30 dynamo_up
+sqs_up() { curl -fsS -o /dev/null "http://127.0.0.1:$SQS_PORT/health"; }
+wait_for sqs 30 sqs_up
 
 cat >"$DIR/env" <<EOF
 LOCAL_S3_SOURCE_ENDPOINT=http://127.0.0.1:$RGW_PORT
@@ -250,6 +255,7 @@ LOCAL_S3_DEST_SECRET_ACCESS_KEY=$DEST_SECRET_KEY
 LOCAL_S3_SOURCE_TENANT=$SOURCE_TENANT
 LOCAL_S3_DEST_TENANT=$DEST_TENANT
 LOCAL_DYNAMODB_ENDPOINT=http://127.0.0.1:$DYNAMODB_PORT
+LOCAL_SQS_ENDPOINT=http://127.0.0.1:$SQS_PORT
 LOCAL_TEST_ENV_DIR=$DIR
 EOF
 STARTED_OK=1

@@ -1,10 +1,10 @@
 import './quiet-powertools';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, SendMessageCommandInput, SendMessageCommandOutput } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DestinationClients, documentClient, sourceS3Client } from '../../src/aws/clients';
@@ -28,15 +28,15 @@ import {
   uniqueBucketName,
   uniqueTableName,
 } from './local-env';
+import type { DrainOptions, Invoke, PollerOptions } from './poller';
+import { Poller, release, toRecord } from './poller';
 
 /**
  * The product's two handlers wired as Lambda runs them, against the real local servers: S3 on
- * Ceph RGW (two "partitions"), DynamoDB on dynalite. SQS and Secrets Manager have no local
- * server here, so their clients are aws-sdk-client-mock instances that record what was sent.
+ * Ceph RGW (two "partitions"), DynamoDB on dynalite, the FIFO queue and its DLQ on fauxqs, read by
+ * the event-source-mapping poller of ./poller. Secrets Manager has no local server here, so its
+ * client is an aws-sdk-client-mock instance.
  */
-
-const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/replicate.fifo';
-const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/replicate-dlq.fifo';
 
 export interface PipelineOptions {
   historyMode?: 'all' | 'latest';
@@ -47,25 +47,81 @@ export interface PipelineOptions {
   /** The JSON the secret holds; default: the destination user's real keys. */
   secret?: () => string;
   versionedDestination?: boolean;
+  /** Where the function (not the test's own clients) reaches S3 and DynamoDB, e.g. a fault proxy. */
+  endpoints?: { sourceS3?: string; destinationS3?: string; dynamodb?: string };
+  /** More function environment (e.g. CHECKPOINT_MARGIN_SECONDS). */
+  functionEnv?: Record<string, string>;
+  /** The main queue's visibility timeout (default 1 s, so failed records come back fast). */
+  visibilityTimeoutSeconds?: number;
+  /** The main queue's redrive policy (default 100: deliver's maxRounds decides first). */
+  maxReceiveCount?: number;
 }
 
 export interface Pipeline {
   sourceBucket: string;
   destBucket: string;
+  tableName: string;
   source: S3Client;
   dest: S3Client;
   config: ReplicateConfig;
+  /** The environment the replicate function was configured with (for a function in another process). */
+  functionEnv: Record<string, string>;
+  /** The DLQ sends of the replicate function (permanent failures), with their MessageAttributes. */
   dlq: SendMessageCommandInput[];
   secretReads: () => number;
-  /** Relay one EventBridge event; returns the SQS record the queue would deliver. */
+  /** The real SQS client (fauxqs) and the queues of this pipeline. */
+  sqs: SQSClient;
+  queueUrl: string;
+  dlqUrl: string;
+  /** Relay one EventBridge event to the queue and take it off again: the record the poller would deliver. */
   relay(event: unknown): Promise<SQSRecord>;
+  /** Relay one EventBridge event to the queue and leave it there; returns the SQS message id. */
+  send(event: unknown): Promise<string>;
   /** One replicate invocation on a batch. */
   replicate(records: SQSRecord[], remainingMs?: () => number): Promise<SQSBatchResponse>;
-  /** Messages the replicate function re-queued since the last call, as SQS would deliver them. */
+  /**
+   * Messages the replicate function re-queued since the last call, as SQS would deliver them; they
+   * are taken off the real queue before the next replicate() or drain().
+   */
   takeRequeued(): SQSRecord[];
-  /** Relay all events, then deliver them as SQS FIFO would (in batches, failures redelivered). */
+  /** A poller on this pipeline's queue; by default it invokes the in-process replicate handler. */
+  poller(options?: Partial<Omit<PollerOptions, 'sqs' | 'queueUrl'>> & { invoke?: Invoke }): Poller;
+  /** Poll the queue until it is empty, through the real queue and the poller. */
+  drain(options?: DrainOptions & { batchSize?: number }): Promise<Poller>;
+  /** Relay all events, then drain the queue (failures come back after the visibility timeout). */
   deliver(events: unknown[], options?: { batchSize?: number; maxRounds?: number }): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/** The fauxqs endpoint that scripts/test-env started. */
+export function localSqsEndpoint(): string {
+  const value = process.env.LOCAL_SQS_ENDPOINT;
+  if (!value) throw new Error('LOCAL_SQS_ENDPOINT is not set: the tests need the local servers: run `make test` or scripts/test-env/run.sh npx jest ...');
+  if (new URL(value).hostname !== '127.0.0.1') throw new Error(`LOCAL_SQS_ENDPOINT=${value}: the local servers listen on 127.0.0.1 only`);
+  return value;
+}
+
+/** An SQS client for fauxqs; it ignores credentials, the SDK still wants some. */
+export function localSqsClient(): SQSClient {
+  return new SQSClient({ endpoint: localSqsEndpoint(), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** A FIFO queue and its FIFO DLQ (redrive after maxReceiveCount receives), uniquely named. */
+export async function createFifoQueues(sqs: SQSClient, { visibilityTimeoutSeconds = 1, maxReceiveCount = 100 } = {}): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const name = `replicate-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const { QueueUrl: dlqUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq.fifo`, Attributes: { FifoQueue: 'true' } }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const { QueueUrl: queueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}.fifo`,
+      Attributes: {
+        FifoQueue: 'true',
+        VisibilityTimeout: String(visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount }),
+      },
+    }),
+  );
+  return { queueUrl: queueUrl!, dlqUrl: dlqUrl! };
 }
 
 export async function createPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
@@ -89,32 +145,42 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
   }
   const tableName = await createStateTable(dynamoDbClient(), uniqueTableName());
 
-  const functionEnv = {
+  const sqs = localSqsClient();
+  const { queueUrl, dlqUrl } = await createFifoQueues(sqs, options);
+  // Record what was sent (the DLQ sends, the relay's message ids); the messages still go to fauxqs.
+  const dlq: SendMessageCommandInput[] = [];
+  const sends: { input: SendMessageCommandInput; output: SendMessageCommandOutput }[] = [];
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === 'SendMessageCommand') {
+        const input = args.input as SendMessageCommandInput;
+        if (input.QueueUrl === dlqUrl) dlq.push(input);
+        else sends.push({ input, output: result.output });
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'recordSends' },
+  );
+
+  const functionEnv: Record<string, string> = {
     TABLE_NAME: tableName,
-    DLQ_URL,
-    QUEUE_URL,
+    DLQ_URL: dlqUrl,
+    QUEUE_URL: queueUrl,
     SOURCE_BUCKET: sourceBucket,
     DESTINATIONS: JSON.stringify([
       { id: 'gov', bucket: destBucket, region: env.dest.region, secretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:dest', ...options.destination },
     ]),
     HISTORY_MODE: options.historyMode ?? 'all',
     REPLICATE_SINCE: options.replicateSince ?? '2000-01-01T00:00:00Z',
-    SOURCE_S3_ENDPOINT: env.source.endpoint,
-    DESTINATION_S3_ENDPOINT: env.dest.endpoint,
-    DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
+    SOURCE_S3_ENDPOINT: options.endpoints?.sourceS3 ?? env.source.endpoint,
+    DESTINATION_S3_ENDPOINT: options.endpoints?.destinationS3 ?? env.dest.endpoint,
+    DYNAMODB_ENDPOINT: options.endpoints?.dynamodb ?? env.dynamodbEndpoint,
+    SQS_ENDPOINT: localSqsEndpoint(),
     S3_FORCE_PATH_STYLE: 'true',
+    ...options.functionEnv,
   };
   const config = loadReplicateConfig(functionEnv);
-
-  const sqs = new SQSClient({ region: 'us-east-1' });
-  const sqsMock = mockClient(sqs);
-  const queued: SendMessageCommandInput[] = [];
-  const dlq: SendMessageCommandInput[] = [];
-  sqsMock.on(SendMessageCommand).callsFake((input: SendMessageCommandInput) => {
-    (input.QueueUrl === DLQ_URL ? dlq : queued).push(input);
-    return { MessageId: `m-${queued.length + dlq.length}` };
-  });
-  sqsMock.on(ChangeMessageVisibilityCommand).resolves({});
 
   const secrets = new SecretsManagerClient({ region: 'us-east-1' });
   const secretsMock = mockClient(secrets);
@@ -122,9 +188,6 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     JSON.stringify({ user: 'replicator', accesskey: env.dest.accessKeyId, secretaccesskey: env.dest.secretAccessKey, partition: 'aws-us-gov', accountid: '222233334444' });
   secretsMock.on(GetSecretValueCommand).callsFake(() => ({ SecretString: (options.secret ?? realSecret)() }));
 
-  // Messages the relay sent are delivered by the tests; those sent by replicate are re-queues.
-  let requeuedSeen = 0;
-  const requeues = () => queued.filter((input) => input.MessageAttributes?.requeues !== undefined);
   const copy = options.copy ? (request: CopyRequest) => options.copy!(request, copyVersion) : copyVersion;
   const replicateHandler = createReplicateHandler({
     config,
@@ -134,53 +197,111 @@ export async function createPipeline(options: PipelineOptions = {}): Promise<Pip
     destinations: new DestinationClients(new CredentialsCache(secrets, config.secretCacheTtlMs), config.endpoints),
     copy,
   });
-  const relayHandler = createRelayHandler({ config: loadRelayConfig({ QUEUE_URL, SOURCE_BUCKET: sourceBucket }), sqs });
+  const relayHandler = createRelayHandler({ config: loadRelayConfig({ QUEUE_URL: queueUrl, SOURCE_BUCKET: sourceBucket, SQS_ENDPOINT: localSqsEndpoint() }), sqs });
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const invokeInProcess: Invoke = async (event, context) => (await replicateHandler(event, context)) as unknown as SQSBatchResponse;
+
+  /** Receives (bounded) until `wanted` says yes; the others are made visible again. */
+  const receiveWhere = async (wanted: (m: Message) => boolean, maxReceives: number): Promise<Message[]> => {
+    const taken: Message[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < maxReceives; i++) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+      );
+      const fresh = Messages.filter((m) => !seen.has(m.MessageId!));
+      for (const m of Messages) {
+        seen.add(m.MessageId!);
+        if (wanted(m)) {
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+          taken.push(m);
+        } else {
+          await release(sqs, queueUrl, m);
+        }
+      }
+      if (fresh.length === 0) break;
+    }
+    return taken;
+  };
+
+  const send = async (event: unknown): Promise<{ input: SendMessageCommandInput; messageId: string }> => {
+    const before = sends.length;
+    await relayHandler(event, lambdaContext());
+    const sent = sends[before];
+    if (!sent) throw new Error('the relay sent nothing');
+    return { input: sent.input, messageId: sent.output.MessageId! };
+  };
+
+  // Re-queues handed out by takeRequeued(): off the real queue before the next async step.
+  let requeuedSeen = 0;
+  const takenOff = new Set<string>();
+  const settle = async () => {
+    if (takenOff.size === 0) return;
+    await receiveWhere((m) => takenOff.has(m.MessageId!), 20);
+    takenOff.clear();
+  };
 
   const pipeline: Pipeline = {
     sourceBucket,
     destBucket,
+    tableName,
     source,
     dest,
     config,
+    functionEnv,
     dlq,
+    sqs,
+    queueUrl,
+    dlqUrl,
     secretReads: () => secretsMock.commandCalls(GetSecretValueCommand).length,
     takeRequeued() {
-      const fresh = requeues().slice(requeuedSeen);
-      requeuedSeen += fresh.length;
-      return fresh.map((input) => {
-        const record = sqsRecord(input.MessageBody!, input.MessageGroupId!);
+      const requeues = sends.filter((s) => s.input.MessageAttributes?.requeues !== undefined);
+      const fresh = requeues.slice(requeuedSeen);
+      requeuedSeen = requeues.length;
+      return fresh.map(({ input, output }) => {
+        takenOff.add(output.MessageId!);
+        const record = sqsRecord(input.MessageBody!, input.MessageGroupId!, output.MessageId);
         const requeued = input.MessageAttributes!.requeues!.StringValue!;
         return { ...record, messageAttributes: { requeues: { stringValue: requeued, dataType: 'Number', stringListValues: [], binaryListValues: [] } } };
       });
     },
+    async send(event) {
+      return (await send(event)).messageId;
+    },
     async relay(event) {
-      const before = queued.length;
-      await relayHandler(event, lambdaContext());
-      const sent = queued[before];
-      if (!sent) throw new Error('the relay sent nothing');
-      return sqsRecord(sent.MessageBody!, sent.MessageGroupId!);
+      const { input, messageId } = await send(event);
+      const [message] = await receiveWhere((m) => m.MessageId === messageId, 20);
+      // Not on the queue: a duplicate SQS dropped (same deduplication id within 5 minutes).
+      if (!message) return sqsRecord(input.MessageBody!, input.MessageGroupId!, messageId);
+      return toRecord(message, queueArn, 'us-east-1');
     },
     async replicate(records, remainingMs) {
+      await settle();
       return (await replicateHandler({ Records: records }, lambdaContext(remainingMs))) as unknown as SQSBatchResponse;
     },
+    poller(pollerOptions = {}) {
+      return new Poller({ sqs, queueUrl, invoke: invokeInProcess, functionTimeoutMs: 900_000, ...pollerOptions });
+    },
+    async drain({ batchSize = 10, ...drainOptions } = {}) {
+      await settle();
+      const poller = pipeline.poller({ batchSize });
+      await poller.drain(drainOptions);
+      return poller;
+    },
     async deliver(events, { batchSize = 10, maxRounds = 20 } = {}) {
-      let pending: SQSRecord[] = [];
-      for (const event of events) pending.push(await pipeline.relay(event));
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= maxRounds) throw new Error(`${pending.length} messages still failing after ${maxRounds} rounds`);
-        const failed: SQSRecord[] = [];
-        for (let i = 0; i < pending.length; i += batchSize) {
-          const batch = pending.slice(i, i + batchSize);
-          const { batchItemFailures } = await pipeline.replicate(batch);
-          const ids = new Set(batchItemFailures.map((f) => f.itemIdentifier));
-          failed.push(...batch.filter((r) => ids.has(r.messageId)));
-        }
-        pending = [...failed, ...pipeline.takeRequeued()];
-      }
+      for (const event of events) await send(event);
+      // A round is one receive of a message: failing more often than maxRounds stops the test.
+      await pipeline.drain({
+        batchSize,
+        onDelivery: (d) => {
+          if (d.outcome === 'failed' && d.receiveCount >= maxRounds) throw new Error(`message ${d.messageId} still failing after ${maxRounds} rounds`);
+        },
+      });
     },
     async cleanup() {
       await emptyAndDeleteBucket(source, sourceBucket).catch(() => undefined);
       await emptyAndDeleteBucket(dest, destBucket).catch(() => undefined);
+      for (const url of [queueUrl, dlqUrl]) await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
     },
   };
   return pipeline;
