@@ -20,6 +20,7 @@ locals {
 resource "aws_cloudwatch_event_rule" "source" {
   name        = "${var.name}-source"
   description = "S3 object events of ${var.source_bucket} for ${var.name}"
+  state       = var.enabled ? "ENABLED" : "DISABLED"
   tags        = local.tags
 
   event_pattern = jsonencode({
@@ -27,12 +28,19 @@ resource "aws_cloudwatch_event_rule" "source" {
     "detail-type" = ["Object Created", "Object Deleted", "Object Tags Added", "Object Tags Deleted"]
     detail        = local.event_detail
   })
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_s3_bucket.source.bucket_region == local.source_region
+      error_message = "The source bucket ${var.source_bucket} is in ${data.aws_s3_bucket.source.bucket_region}, but the aws provider's region is ${local.source_region}: S3 sends events only to EventBridge in the bucket's region, so the rule would get none. Deploy with the provider in the bucket's region."
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_target" "relay" {
   rule      = aws_cloudwatch_event_rule.source.name
   target_id = "relay"
-  arn       = aws_lambda_function.this["relay"].arn
+  arn       = aws_lambda_function.relay.arn
 
   retry_policy {
     maximum_retry_attempts       = var.event_retry_attempts
@@ -47,7 +55,7 @@ resource "aws_cloudwatch_event_target" "relay" {
 resource "aws_lambda_permission" "events" {
   statement_id   = "AllowEventBridge"
   action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.this["relay"].function_name
+  function_name  = aws_lambda_function.relay.function_name
   principal      = "events.amazonaws.com"
   source_arn     = aws_cloudwatch_event_rule.source.arn
   source_account = data.aws_caller_identity.source.account_id

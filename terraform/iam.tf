@@ -14,9 +14,11 @@ data "aws_iam_policy_document" "lambda_assume" {
 resource "aws_iam_role" "function" {
   for_each = local.functions
 
-  name               = "${var.name}-${each.key}"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-  tags               = local.tags
+  name                 = "${var.name}-${each.key}"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume.json
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "relay" {
@@ -88,7 +90,7 @@ data "aws_iam_policy_document" "replicate" {
 
   statement {
     sid       = "Table"
-    actions   = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
     resources = [aws_dynamodb_table.state.arn]
   }
 
@@ -115,17 +117,49 @@ data "aws_iam_policy_document" "replicate" {
   }
 
   statement {
-    sid       = "Secret"
+    sid       = "Secrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.destination.arn]
+    resources = [for s in aws_secretsmanager_secret.destination : s.arn]
   }
 
+  # The secrets' key, only through Secrets Manager.
   dynamic "statement" {
     for_each = var.secret_kms_key_arn == null ? [] : [var.secret_kms_key_arn]
     content {
       sid       = "SecretKey"
       actions   = ["kms:Decrypt"]
       resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.source_region}.${data.aws_partition.source.dns_suffix}"]
+      }
+    }
+  }
+
+  # One notification per dead-lettered record, to that topic only.
+  dynamic "statement" {
+    for_each = var.failure_notifications ? [local.failure_topic_arn] : []
+    content {
+      sid       = "FailureNotifications"
+      actions   = ["sns:Publish"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.failure_topic_kms_key_arn == null ? [] : [local.failure_topic_kms_key_arn]
+    content {
+      sid       = "FailureTopicKey"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${local.source_region}.${data.aws_partition.source.dns_suffix}"]
+      }
     }
   }
 }

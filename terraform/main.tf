@@ -2,14 +2,19 @@ data "aws_partition" "source" {}
 data "aws_region" "source" {}
 data "aws_caller_identity" "source" {}
 
+# Where the source bucket lives: S3 sends events only to EventBridge in the bucket's region.
+data "aws_s3_bucket" "source" {
+  bucket = var.source_bucket
+}
+
 locals {
   source_partition = data.aws_partition.source.partition
+  source_region    = data.aws_region.source.region
   # kms:ViaService of S3 in the source region (s3.cn-north-1.amazonaws.com.cn in China).
-  source_s3_service = "s3.${data.aws_region.source.region}.${data.aws_partition.source.dns_suffix}"
+  source_s3_service = "s3.${local.source_region}.${data.aws_partition.source.dns_suffix}"
 
-  # Contract names and layout: docs/CONTRACTS.md.
-  secret_name = coalesce(var.destination_secret_name, "${var.name}-credentials")
-  tags        = merge(var.tags, { Application = "partition-s3-replicate", Environment = var.environment })
+  # Caller tags win over the module's.
+  tags = merge({ Application = "partition-s3-replicate", Environment = var.environment }, var.tags)
 
   source_bucket_arn = "arn:${local.source_partition}:s3:::${var.source_bucket}"
   source_object_arns = (length(var.source_prefixes) == 0 ? ["${local.source_bucket_arn}/*"]
@@ -18,29 +23,68 @@ locals {
   # The queue must outlive a whole invocation of the replicate function, with retries.
   visibility_timeout_seconds = coalesce(var.queue_visibility_timeout_seconds, 6 * var.replicate_timeout_seconds)
 
-  # One entry per destination; keys with a null value are left out of the JSON.
-  destinations = [{
-    for k, v in {
-      id                   = var.destination_bucket
-      bucket               = var.destination_bucket
-      region               = local.destination_region
-      secretArn            = aws_secretsmanager_secret.destination.arn
-      destinationPrefix    = var.destination_prefix == "" ? null : var.destination_prefix
-      storageClass         = var.destination_storage_class
-      kmsKeyId             = try(var.destination_kms_key.arn, null)
-      deleteMarkers        = var.delete_markers
-      permanentDeletes     = var.permanent_deletes
-      lifecycleExpirations = var.lifecycle_expirations
-    } : k => v if v != null
-  }]
+  # Powertools' service dimension and namespace: distinct per instance.
+  service_name      = var.name
+  metrics_namespace = coalesce(var.metrics_namespace, "PartitionS3Replicate/${var.name}")
+
+  # Every destination, keyed by address: "default" for destination_bucket (its id stays the
+  # bucket name, as the state table knows it), the map key for destinations.
+  single = var.destination_bucket == null ? {} : {
+    default = {
+      id                    = var.destination_bucket
+      bucket                = var.destination_bucket
+      partition             = one(module.destination[*].partition)
+      region                = one(module.destination[*].region)
+      account_id            = one(module.destination[*].account_id)
+      user_name             = one(module.destination[*].user_name)
+      source_prefix         = ""
+      destination_prefix    = var.destination_prefix
+      storage_class         = var.destination_storage_class
+      kms_key_arn           = try(var.destination_kms_key.arn, null)
+      delete_markers        = var.delete_markers
+      permanent_deletes     = var.permanent_deletes
+      lifecycle_expirations = var.lifecycle_expirations
+      secret_name           = coalesce(var.destination_secret_name, "${var.name}-credentials")
+    }
+  }
+  fanout = { for k, d in var.destinations : k => merge(d, {
+    id          = k
+    secret_name = coalesce(d.secret_name, "${var.name}-${k}-credentials")
+  }) }
+  destinations = merge(local.single, local.fanout)
+
+  # DESTINATIONS (docs/CONTRACTS.md): one object per destination, null and empty fields left out.
+  destinations_json = jsonencode([for k, d in local.destinations : { for f, v in {
+    id                   = d.id
+    bucket               = d.bucket
+    region               = d.region
+    secretArn            = aws_secretsmanager_secret.destination[k].arn
+    sourcePrefix         = d.source_prefix == "" ? null : d.source_prefix
+    destinationPrefix    = d.destination_prefix == "" ? null : d.destination_prefix
+    storageClass         = d.storage_class
+    kmsKeyId             = d.kms_key_arn
+    deleteMarkers        = d.delete_markers
+    permanentDeletes     = d.permanent_deletes
+    lifecycleExpirations = d.lifecycle_expirations
+  } : f => v if v != null }])
 }
 
-# REPLICATE_SINCE: fixed at the first apply, never moved by later applies.
-# Versions older than this are the backfill's job.
+# REPLICATE_SINCE: versions older than this are the backfill's job. Taken once the rule, its
+# target and permission exist (and the bucket's EventBridge switch, when the module owns it),
+# so every later write is evented; later applies never move it. Turning the rule off and on
+# (enabled) takes it again: writes while it was off are older, so the backfill's.
 resource "terraform_data" "replicate_since" {
-  input = timestamp()
+  input            = timestamp()
+  triggers_replace = var.enabled ? null : "disabled"
 
   lifecycle {
     ignore_changes = [input]
   }
+
+  depends_on = [
+    aws_cloudwatch_event_rule.source,
+    aws_cloudwatch_event_target.relay,
+    aws_lambda_permission.events,
+    aws_s3_bucket_notification.source,
+  ]
 }

@@ -38,12 +38,12 @@ output "events_dlq_arn" {
 
 output "relay_function_name" {
   description = "Name of the relay function."
-  value       = aws_lambda_function.this["relay"].function_name
+  value       = aws_lambda_function.relay.function_name
 }
 
 output "replicate_function_name" {
   description = "Name of the replicate function."
-  value       = aws_lambda_function.this["replicate"].function_name
+  value       = aws_lambda_function.replicate.function_name
 }
 
 output "replicate_role_arn" {
@@ -57,7 +57,7 @@ output "table_name" {
 }
 
 output "replicate_since" {
-  description = "REPLICATE_SINCE: the first apply's time; older versions are left to the backfill."
+  description = "REPLICATE_SINCE: when the rule was first enabled (after it, its target and permission existed); older versions are left to the backfill."
   value       = terraform_data.replicate_since.output
 }
 
@@ -67,22 +67,50 @@ output "event_rule_arn" {
 }
 
 ################################################################################
-# Destination credentials (never the key itself)
+# Destinations and the one-time key step (never the key itself)
 ################################################################################
 
 output "secret_arn" {
-  description = "ARN of the secret that holds the destination user's access key (value not exported)."
-  value       = aws_secretsmanager_secret.destination.arn
+  description = "destination_bucket: ARN of the secret that holds the destination user's access key (value not exported); null with destinations."
+  value       = try(aws_secretsmanager_secret.destination["default"].arn, null)
 }
 
 output "destination_user_name" {
-  description = "Name of the IAM user in the destination account."
-  value       = aws_iam_user.destination.name
+  description = "destination_bucket: name of the IAM user in the destination account; null with destinations."
+  value       = one(module.destination[*].user_name)
 }
 
 output "destination_user_arn" {
-  description = "ARN of the IAM user in the destination account."
-  value       = aws_iam_user.destination.arn
+  description = "destination_bucket: ARN of the IAM user in the destination account; null with destinations."
+  value       = one(module.destination[*].user_arn)
+}
+
+output "destination_partition" {
+  description = "destination_bucket: partition of the destination account (the secret's partition field); null with destinations."
+  value       = one(module.destination[*].partition)
+}
+
+output "destination_account_id" {
+  description = "destination_bucket: destination account id (the secret's accountid field); null with destinations."
+  value       = one(module.destination[*].account_id)
+}
+
+output "destination_region" {
+  description = "destination_bucket: region of the destination bucket (the secret's region field); null with destinations."
+  value       = one(module.destination[*].region)
+}
+
+output "destinations" {
+  description = "Every destination by key (\"default\" for destination_bucket): id, bucket, partition, region, account_id, user_name and secret_arn, what the one-time key step needs."
+  value = { for k, d in local.destinations : k => {
+    id         = d.id
+    bucket     = d.bucket
+    partition  = d.partition
+    region     = d.region
+    account_id = d.account_id
+    user_name  = d.user_name
+    secret_arn = aws_secretsmanager_secret.destination[k].arn
+  } }
 }
 
 ################################################################################
@@ -92,4 +120,19 @@ output "destination_user_arn" {
 output "sns_topic_arn" {
   description = "ARN of the SNS topic the alarms notify."
   value       = aws_sns_topic.alarms.arn
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard; null when dashboard is false."
+  value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
+}
+
+output "failure_topic_arn" {
+  description = "SNS topic the replicate function notifies of each dead-lettered record; null when failure_notifications is false."
+  value       = local.failure_topic_arn
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the functions' metrics (dimension service = name)."
+  value       = local.metrics_namespace
 }

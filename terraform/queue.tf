@@ -14,6 +14,15 @@ resource "aws_sqs_queue" "main" {
     deadLetterTargetArn = aws_sqs_queue.dlq.arn
     maxReceiveCount     = var.max_receive_count
   })
+
+  lifecycle {
+    # A failed record comes back only after the visibility timeout: a message that keeps
+    # failing must reach the DLQ before the queue's retention drops it unseen.
+    precondition {
+      condition     = var.max_receive_count * local.visibility_timeout_seconds < var.queue_retention_seconds
+      error_message = "max_receive_count x the visibility timeout (${var.max_receive_count} x ${local.visibility_timeout_seconds} s) must be less than queue_retention_seconds (${var.queue_retention_seconds} s), else a failing message expires before it reaches the DLQ."
+    }
+  }
 }
 
 # Messages that failed max_receive_count times, or that the replicate function

@@ -1,33 +1,57 @@
-# The destination user's access key, in the source account. JSON fields (DESIGN.md §7):
-# user, accesskey, secretaccesskey, partition, accountid, region.
-# By default the value is set out of band (README: one-time manual step), so the
-# key never reaches the Terraform state.
+# One secret per destination, in the source account: the destination user's access key.
+# JSON fields (DESIGN.md §7): user, accesskey, secretaccesskey, partition, accountid, region.
+# By default the value is set out of band (README: one-time key step), so the key never
+# reaches the Terraform state.
 resource "aws_secretsmanager_secret" "destination" {
-  name                    = local.secret_name
-  description             = "Access key of IAM user ${aws_iam_user.destination.name} (${local.destination_partition}) that writes to ${var.destination_bucket}"
+  for_each = local.destinations
+
+  name                    = each.value.secret_name
+  description             = "Access key of the IAM user${each.value.user_name == null ? "" : " ${each.value.user_name}"} (${each.value.partition}) that writes to ${each.value.bucket} for ${var.name}"
   kms_key_id              = var.secret_kms_key_arn
   recovery_window_in_days = var.secret_recovery_window_days
   tags                    = local.tags
 }
 
-# Opt-in (create_access_key = true): the secret access key is then stored in the state.
-resource "aws_iam_access_key" "destination" {
-  count    = var.create_access_key ? 1 : 0
-  provider = aws.destination
+# Only the replicate role (the backfill role, which lists destinations for extras, and
+# secret_reader_arns) may read the key; other principals of the
+# account are denied even with a broad identity policy. Writing the value stays open to admins.
+data "aws_iam_policy_document" "secret" {
+  statement {
+    sid       = "OnlyTheReplicateRoleReads"
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["*"]
 
-  user = aws_iam_user.destination.name
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = concat([aws_iam_role.function["replicate"].arn], aws_iam_role.backfill[*].arn, var.secret_reader_arns)
+    }
+  }
+}
+
+resource "aws_secretsmanager_secret_policy" "destination" {
+  for_each = local.destinations
+
+  secret_arn          = aws_secretsmanager_secret.destination[each.key].arn
+  policy              = data.aws_iam_policy_document.secret.json
+  block_public_policy = true
 }
 
 resource "aws_secretsmanager_secret_version" "destination" {
   count = var.create_access_key ? 1 : 0
 
-  secret_id = aws_secretsmanager_secret.destination.id
+  secret_id = aws_secretsmanager_secret.destination["default"].id
   secret_string = jsonencode({
-    user            = aws_iam_user.destination.name
+    user            = module.destination[0].user_name
     accesskey       = aws_iam_access_key.destination[0].id
     secretaccesskey = aws_iam_access_key.destination[0].secret
-    partition       = local.destination_partition
-    accountid       = data.aws_caller_identity.destination.account_id
-    region          = local.destination_region
+    partition       = module.destination[0].partition
+    accountid       = module.destination[0].account_id
+    region          = module.destination[0].region
   })
 }

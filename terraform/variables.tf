@@ -3,14 +3,20 @@
 ################################################################################
 
 variable "name" {
-  description = "Name of the deployment; prefixes every resource name (functions, queues, table, topic, user). 1-40 characters: letters, digits, hyphens."
+  description = "Name of the deployment; prefixes every resource name (functions, queues, table, topic, user). 3-40 characters: letters, digits, hyphens (the table name needs at least 3)."
   type        = string
   default     = "partition-s3-replicate"
 
   validation {
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{0,39}$", var.name))
-    error_message = "name must be 1-40 characters: a letter, then letters, digits or hyphens."
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{2,39}$", var.name))
+    error_message = "name must be 3-40 characters: a letter, then letters, digits or hyphens."
   }
+}
+
+variable "enabled" {
+  description = "State of the EventBridge rule that feeds the pipeline. Set false for the first apply, do the one-time key step, then set true: events are not dead-lettered for want of a key, and REPLICATE_SINCE is taken when the rule is turned on (older versions are the backfill's)."
+  type        = bool
+  default     = true
 }
 
 variable "description" {
@@ -30,7 +36,7 @@ variable "environment" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource that takes tags (both providers)."
+  description = "Tags added to every resource that takes tags (both providers); they win over the module's own Application and Environment tags."
   type        = map(string)
   default     = {}
 }
@@ -85,11 +91,16 @@ variable "enable_source_eventbridge" {
 ################################################################################
 
 variable "destination_bucket" {
-  description = "Name of the destination bucket (in the account and partition of the aws.destination provider)."
+  description = "The simple case, one destination: name of the destination bucket (in the account and partition of the aws.destination provider), whose IAM user the module creates. Exactly one of destination_bucket and destinations."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.destination_bucket)) && !strcontains(var.destination_bucket, "..")
+    condition     = (var.destination_bucket == null) != (length(var.destinations) == 0)
+    error_message = "Set exactly one of destination_bucket (one destination) and destinations (fan-out)."
+  }
+  validation {
+    condition     = var.destination_bucket == null || (can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.destination_bucket, "x"))) && !strcontains(coalesce(var.destination_bucket, "x"), ".."))
     error_message = "destination_bucket must be an S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit, no '..'."
   }
 }
@@ -117,7 +128,7 @@ variable "destination_region" {
 }
 
 variable "destination_kms_key" {
-  description = "KMS key for SSE-KMS on the destination objects (null = the bucket's default encryption). The destination user gets kms:GenerateDataKey and kms:Decrypt on it, only through S3 in destination_region (kms:ViaService)."
+  description = "KMS key for SSE-KMS on the destination objects (null = the bucket's default encryption; if that default is a customer managed key, give it here, else every write is denied). The destination user gets kms:GenerateDataKey and kms:Decrypt on it, only through S3 in destination_region (kms:ViaService)."
   type = object({
     arn    = string
     key_id = string
@@ -163,10 +174,27 @@ variable "destination_secret_name" {
   }
 }
 
+variable "destination_user_path" {
+  description = "IAM path of the destination user (e.g. \"/replication/\"); \"/\" = none."
+  type        = string
+  default     = "/"
+}
+
+variable "destination_user_permissions_boundary_arn" {
+  description = "Managed policy ARN (destination partition) set as the destination user's permissions boundary; null = none."
+  type        = string
+  default     = null
+}
+
 variable "create_access_key" {
-  description = "Create the destination user's access key and write it into the secret. WARNING: the secret access key is then stored in the Terraform state. Off by default: create the key by hand and put it in the secret (see README)."
+  description = "Create the destination user's access key and write it into the secret (destination_bucket only). WARNING: the secret access key is then stored in the Terraform state. Off by default: create the key by hand and put it in the secret (see README)."
   type        = bool
   default     = false
+
+  validation {
+    condition     = !var.create_access_key || var.destination_bucket != null
+    error_message = "create_access_key works with destination_bucket only; with destinations, put each key in its secret by hand (see README)."
+  }
 }
 
 variable "secret_kms_key_arn" {
@@ -180,6 +208,17 @@ variable "secret_kms_key_arn" {
   }
 }
 
+variable "secret_reader_arns" {
+  description = "IAM principal ARNs (source account) that may read the destination secrets besides the replicate role, e.g. an operator role that runs the CLI's verify. The secrets' resource policy denies GetSecretValue to everyone else."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.secret_reader_arns : can(regex("^arn:aws(-us-gov|-cn)?:(iam|sts)::[0-9]{12}:.+$", a))])
+    error_message = "secret_reader_arns entries must be IAM ARNs: arn:<aws|aws-us-gov|aws-cn>:iam::<account>:<role|user>/...."
+  }
+}
+
 variable "secret_recovery_window_days" {
   description = "Days Secrets Manager keeps the secret after deletion: 0 (delete at once) or 7-30."
   type        = number
@@ -188,6 +227,57 @@ variable "secret_recovery_window_days" {
   validation {
     condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
     error_message = "secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+################################################################################
+# Fan-out: several destinations, one pipeline
+################################################################################
+
+variable "destinations" {
+  description = "Fan-out: one entry per destination, keyed by its id (1-64 of letters, digits, _ . -; the id names the destination in the state table, logs and the secret, so keep it). Each destination gets its own secret; its IAM user comes from a modules/destination call with that destination's provider. partition and region are the bucket's; account_id and user_name only feed the key-step outputs. source_prefix: only keys under it, written under destination_prefix instead. Exactly one of destination_bucket and destinations."
+  type = map(object({
+    bucket                = string
+    partition             = string
+    region                = string
+    account_id            = optional(string)
+    user_name             = optional(string)
+    source_prefix         = optional(string, "")
+    destination_prefix    = optional(string, "")
+    storage_class         = optional(string)
+    kms_key_arn           = optional(string)
+    delete_markers        = optional(bool, true)
+    permanent_deletes     = optional(bool, true)
+    lifecycle_expirations = optional(bool, false)
+    secret_name           = optional(string)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for k, d in var.destinations : can(regex("^[A-Za-z0-9_.-]{1,64}$", k)) && can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", d.bucket)) && !strcontains(d.bucket, "..")])
+    error_message = "destinations keys must be 1-64 letters, digits, _ . or -, and each bucket an S3 bucket name (3-63 of a-z, 0-9, '.', '-', no '..')."
+  }
+  validation {
+    condition = alltrue([for d in var.destinations : contains(["aws", "aws-us-gov", "aws-cn"], d.partition) && can(regex("^(us-gov|cn|[a-z]{2})-[a-z]+-[0-9]$", d.region)) && (
+    startswith(d.region, "us-gov-") ? "aws-us-gov" : startswith(d.region, "cn-") ? "aws-cn" : "aws") == d.partition])
+    error_message = "destinations[*].partition must be aws, aws-us-gov or aws-cn, and region a region of that partition (us-gov-* for aws-us-gov, cn-* for aws-cn)."
+  }
+  validation {
+    condition     = alltrue([for d in var.destinations : d.kms_key_arn == null || can(regex("^arn:${d.partition}:kms:${d.region}:[0-9]{12}:key/.+$", coalesce(d.kms_key_arn, "x")))])
+    error_message = "destinations[*].kms_key_arn must be null or a KMS key ARN in the destination's partition and region (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+  validation {
+    condition     = alltrue([for d in var.destinations : d.storage_class == null || contains(["STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY"], coalesce(d.storage_class, "STANDARD"))])
+    error_message = "destinations[*].storage_class must be null or one of: STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, GLACIER_IR, DEEP_ARCHIVE, REDUCED_REDUNDANCY."
+  }
+  validation {
+    condition = alltrue([for d in var.destinations : alltrue([for p in [d.source_prefix, d.destination_prefix] : length(p) <= 512 && !startswith(p, "/") && !strcontains(p, "*")]) && (
+    d.source_prefix == "" || length(var.source_prefixes) == 0 || anytrue([for p in var.source_prefixes : startswith(d.source_prefix, p)]))])
+    error_message = "destinations[*].source_prefix and destination_prefix must be at most 512 characters without a leading '/' or '*', and a source_prefix must lie under one of source_prefixes (no events arrive elsewhere)."
+  }
+  validation {
+    condition     = alltrue([for d in var.destinations : (d.account_id == null || can(regex("^[0-9]{12}$", coalesce(d.account_id, "x")))) && (d.secret_name == null || can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", coalesce(d.secret_name, "x"))))])
+    error_message = "destinations[*].account_id must be null or 12 digits, and secret_name null or 1-512 characters of letters, digits and /_+=.@-."
   }
 }
 
@@ -350,13 +440,46 @@ variable "relay_reserved_concurrency" {
 }
 
 variable "environment_variables" {
-  description = "Extra environment variables for both functions (e.g. PARTS_IN_FLIGHT overrides, POWERTOOLS_*). Variables the module sets for the contract cannot be overridden."
+  description = "Extra environment variables for both functions (e.g. PARTS_IN_FLIGHT overrides). Variables the module sets for the contract, the alarms and the dashboard cannot be overridden."
   type        = map(string)
   default     = {}
 
   validation {
-    condition     = length(setintersection(keys(var.environment_variables), ["QUEUE_URL", "SOURCE_BUCKET", "TABLE_NAME", "DLQ_URL", "DESTINATIONS", "HISTORY_MODE", "REPLICATE_SINCE", "NODE_OPTIONS"])) == 0
-    error_message = "environment_variables must not set QUEUE_URL, SOURCE_BUCKET, TABLE_NAME, DLQ_URL, DESTINATIONS, HISTORY_MODE, REPLICATE_SINCE or NODE_OPTIONS (the module sets them)."
+    condition     = length(setintersection(keys(var.environment_variables), ["QUEUE_URL", "SOURCE_BUCKET", "TABLE_NAME", "DLQ_URL", "DESTINATIONS", "HISTORY_MODE", "REPLICATE_SINCE", "NODE_OPTIONS", "MAX_RECEIVE_COUNT", "FAILURE_TOPIC_ARN", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"])) == 0
+    error_message = "environment_variables must not set QUEUE_URL, SOURCE_BUCKET, TABLE_NAME, DLQ_URL, DESTINATIONS, HISTORY_MODE, REPLICATE_SINCE, NODE_OPTIONS, MAX_RECEIVE_COUNT, FAILURE_TOPIC_ARN, POWERTOOLS_SERVICE_NAME or POWERTOOLS_METRICS_NAMESPACE (the module sets them; see metrics_namespace)."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the functions' metrics (POWERTOOLS_METRICS_NAMESPACE); null = \"PartitionS3Replicate/<name>\", so instances' metrics stay apart. The service dimension (POWERTOOLS_SERVICE_NAME) is name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.metrics_namespace == null || can(regex("^[A-Za-z0-9._/#:-][A-Za-z0-9._/#: -]{0,254}$", coalesce(var.metrics_namespace, "x"))) && !startswith(coalesce(var.metrics_namespace, "x"), "AWS/")
+    error_message = "metrics_namespace must be null or 1-255 characters of letters, digits and . _ / # : - (space allowed), not starting with AWS/."
+  }
+}
+
+variable "iam_role_path" {
+  description = "IAM path of the functions' roles (e.g. \"/service/\"); \"/\" = none."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([!-~]{0,510}/)?$", var.iam_role_path))
+    error_message = "iam_role_path must be \"/\" or begin and end with '/' (at most 512 printable characters)."
+  }
+}
+
+variable "iam_role_permissions_boundary_arn" {
+  description = "Managed policy ARN (source partition) set as the permissions boundary of the functions' roles; null = none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary_arn == null || can(regex("^arn:aws(-us-gov|-cn)?:iam::([0-9]{12}|aws):policy/.+$", coalesce(var.iam_role_permissions_boundary_arn, "x")))
+    error_message = "iam_role_permissions_boundary_arn must be null or an IAM policy ARN (arn:<aws|aws-us-gov|aws-cn>:iam::<account>:policy/...)."
   }
 }
 
@@ -437,7 +560,7 @@ variable "queue_retention_seconds" {
 }
 
 variable "max_receive_count" {
-  description = "Receives of a message before SQS moves it to the DLQ, 1-1000."
+  description = "Receives of a message before SQS moves it to the DLQ, 1-1000. A failed record comes back only after the visibility timeout, so a failing message reaches the DLQ after about max_receive_count x the visibility timeout, holding its key's later events that long; the queue's retention must exceed that (checked)."
   type        = number
   default     = 5
 
@@ -507,24 +630,13 @@ variable "alarm_email" {
 }
 
 variable "alarm_oldest_message_age_seconds" {
-  description = "Alarm when the oldest message in the queue is older than this (replication lag), 60-1209600 seconds."
+  description = "Alarm when the oldest message in the queue is older than this (replication lag); null = 2 x the queue's visibility timeout (a message failed twice, or a backlog that old). Must exceed the visibility timeout, else a single retried record alarms. At most 1209600."
   type        = number
-  default     = 3600
+  default     = null
 
   validation {
-    condition     = var.alarm_oldest_message_age_seconds >= 60 && var.alarm_oldest_message_age_seconds <= 1209600
-    error_message = "alarm_oldest_message_age_seconds must be between 60 and 1209600."
-  }
-}
-
-variable "alarm_duration_percent" {
-  description = "Alarm when a function's maximum duration exceeds this percentage of its timeout, 1-100."
-  type        = number
-  default     = 80
-
-  validation {
-    condition     = var.alarm_duration_percent >= 1 && var.alarm_duration_percent <= 100
-    error_message = "alarm_duration_percent must be between 1 and 100."
+    condition     = var.alarm_oldest_message_age_seconds == null || try(var.alarm_oldest_message_age_seconds > coalesce(var.queue_visibility_timeout_seconds, 6 * var.replicate_timeout_seconds) && var.alarm_oldest_message_age_seconds <= 1209600, false)
+    error_message = "alarm_oldest_message_age_seconds must be null or more than the queue's visibility timeout (default 6 x replicate_timeout_seconds) and at most 1209600."
   }
 }
 
@@ -540,9 +652,52 @@ variable "alarm_period_seconds" {
 }
 
 variable "alarm_topic_kms_key_arn" {
-  description = "Customer managed KMS key for the alarm topic (its policy must let CloudWatch use it); null = no encryption."
+  description = "Customer managed KMS key for the alarm topic (its policy must let CloudWatch use it); null = no encryption. The replicate function gets kms:GenerateDataKey and kms:Decrypt on it through SNS to publish failure notifications."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alarm_topic_kms_key_arn == null || can(regex("^arn:aws(-us-gov|-cn)?:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", coalesce(var.alarm_topic_kms_key_arn, "x")))
+    error_message = "alarm_topic_kms_key_arn must be null or a KMS key ARN: arn:<aws|aws-us-gov|aws-cn>:kms:<region>:<account>:key/<id>."
+  }
+}
+
+################################################################################
+# Failure notifications and dashboard
+################################################################################
+
+variable "failure_notifications" {
+  description = "The replicate function publishes one notification per record it dead-letters, or that fails on its last receive (key, destination, reason, time, attempts), to failure_topic_arn."
+  type        = bool
+  default     = true
+}
+
+variable "failure_topic_arn" {
+  description = "SNS topic (source account and region) for failure notifications; null = the module's alarm topic. The replicate function may publish to this topic only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.failure_topic_arn == null || can(regex("^arn:aws(-us-gov|-cn)?:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", coalesce(var.failure_topic_arn, "x")))
+    error_message = "failure_topic_arn must be null or an SNS topic ARN (arn:<aws|aws-us-gov|aws-cn>:sns:<region>:<account>:<name>)."
+  }
+}
+
+variable "failure_topic_kms_key_arn" {
+  description = "KMS key of failure_topic_arn when that topic is encrypted with a customer managed key (the function gets kms:GenerateDataKey and kms:Decrypt through SNS); null = unencrypted or AWS managed."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.failure_topic_kms_key_arn == null || can(regex("^arn:aws(-us-gov|-cn)?:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", coalesce(var.failure_topic_kms_key_arn, "x")))
+    error_message = "failure_topic_kms_key_arn must be null or a KMS key ARN: arn:<aws|aws-us-gov|aws-cn>:kms:<region>:<account>:key/<id>."
+  }
+}
+
+variable "dashboard" {
+  description = "Create a CloudWatch dashboard named <name>: replicated objects and bytes, latency p50/p99, pending messages and oldest age, failures by reason, DLQ depth, function errors, throttles and timeouts."
+  type        = bool
+  default     = true
 }
 
 variable "table_deletion_protection" {

@@ -300,6 +300,9 @@ async function main(dir, schema) {
         continue;
       }
       checkBody(r.body, s.block, where, { file: r.src, line: r.line }, kind === 'resource' ? RESOURCE_META : DATA_META);
+      // Policy of the module: every resource that takes tags gets them (tags_all is provider-made).
+      if (kind === 'resource' && s.block.attributes && s.block.attributes.tags && !('tags' in r.body))
+        err(r.src.name, r.line, 'Untagged resource', `${where} takes tags but sets none: every taggable resource carries the tags.`);
     }
   }
 

@@ -3,8 +3,9 @@
 #
 #   scripts/terraform/validate.sh [--no-selftest] [terraform-dir]
 #
-# 1. tfcheck.js: offline schema check of the module and each example (node only).
-# 2. docs.js --check: the README's variables/outputs table is up to date.
+# 1. tfcheck.js: offline schema check of the module, its submodules and each example
+#    (node only), and that every taggable resource sets tags.
+# 2. docs.js --check: the READMEs' variables/outputs tables are up to date.
 # 3. With terraform on PATH: fmt -check, validate (module through a generated
 #    caller, each example), terraform test (mock providers). The AWS provider is
 #    the real one when `terraform init` can fetch it, else the schema-only stub
@@ -43,8 +44,9 @@ check() {
 }
 
 echo "validate: $src"
-check tfcheck "tfcheck (module and examples)" node "$here/tfcheck.js" "$tf" "$tf"/examples/*/
+check tfcheck "tfcheck (module, submodules, examples)" node "$here/tfcheck.js" "$tf" "$tf"/modules/*/ "$tf"/examples/*/
 check docs "README variables/outputs table" node "$here/docs.js" --check "$tf"
+for mod in "$tf"/modules/*/; do check docs "README table modules/$(basename "$mod")" node "$here/docs.js" --check "$mod"; done
 
 if ! command -v terraform >/dev/null 2>&1; then
   echo
@@ -94,6 +96,7 @@ else
   check fmt "terraform fmt -check" terraform fmt -check -recursive -diff "$tf"
   node "$here/make-harness.js" "$tf" "$work/caller" >/dev/null 2>&1 || mkdir -p "$work/caller"
   check validate "terraform validate (module via a caller)" tfrun "$work/caller" validate
+  for mod in "$tf"/modules/*/; do check validate "terraform validate modules/$(basename "$mod")" tfrun "${mod%/}" validate; done
   for ex in "$tf"/examples/*/; do check validate "terraform validate examples/$(basename "$ex")" tfrun "${ex%/}" validate; done
   check test "terraform test (mock providers)" tfrun "$tf" test ${TF_TEST_FILTER:+-filter="$TF_TEST_FILTER"}
 fi

@@ -20,6 +20,7 @@ module "replicate" {
 
   name               = var.name
   environment        = var.environment
+  enabled            = var.enabled
   source_bucket      = var.source_bucket
   source_prefixes    = var.source_prefixes
   destination_bucket = var.destination_bucket

@@ -4,6 +4,12 @@ variable "name" {
   default     = "s3-from-china"
 }
 
+variable "enabled" {
+  description = "Turn the event rule on. Apply with false first, do the one-time key step, then apply with true (module README: onboarding)."
+  type        = bool
+  default     = false
+}
+
 variable "environment" {
   description = "dev, test, prod, devtest or qa."
   type        = string
