@@ -63,6 +63,39 @@ export class CopyCheckpointedError extends Error {
   }
 }
 
+/**
+ * The invocation has too little time left to go on with a key (a long history, many pending
+ * versions): what is done is recorded and the message is re-queued to continue.
+ */
+export class OutOfTimeError extends Error {
+  public constructor(message: string) {
+    super(`${message}; the next attempt continues`);
+    this.name = 'OutOfTimeError';
+  }
+}
+
+/**
+ * A destination write (PutObject, CompleteMultipartUpload, a delete marker) failed in a way that
+ * does not say whether the server applied it: a 5xx or a connection reset after the request was
+ * sent. It is never retried blindly (that would add a second version): the key is read again and
+ * the plan finds the write if it landed. No `cause`: the SDK would then find it retryable.
+ */
+export class WriteOutcomeUnknownError extends Error {
+  public readonly operation: string;
+
+  public constructor(operation: string, underlying: unknown) {
+    const what = underlying instanceof Error ? `${underlying.name}: ${underlying.message}` : String(underlying);
+    super(`${operation} may or may not have been applied (${what}); the key is read again before anything is retried`);
+    this.name = 'WriteOutcomeUnknownError';
+    this.operation = operation;
+  }
+}
+
+/** Work that stopped for lack of time and continues where it stopped: the message is re-queued. */
+export function isResumable(error: unknown): error is CopyCheckpointedError | OutOfTimeError {
+  return error instanceof CopyCheckpointedError || error instanceof OutOfTimeError;
+}
+
 /** Bytes read or written do not match what the source says: never complete such a copy. */
 export class IntegrityError extends Error {
   public constructor(message: string, options?: ErrorOptions) {
@@ -104,6 +137,9 @@ const RETRYABLE_CLIENT_ERRORS = new Set([
   'IncompleteBody',
   'InvalidPart',
   'InvalidPartOrder',
+  // The state table being recreated or restored: it comes back.
+  'ResourceNotFoundException',
+  'ResourceInUseException',
 ]);
 
 function isServiceError(error: unknown): error is SdkError {

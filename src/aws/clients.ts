@@ -6,6 +6,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Endpoints } from '../config';
 import type { DestinationConfig } from '../config';
 import type { CredentialsCache } from './credentials';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { FinalizeHandler, FinalizeHandlerArguments, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
+import { PermanentError, WriteOutcomeUnknownError } from '../errors';
 import { destinationRegion, isCredentialsRejected } from './credentials';
 
 /**
@@ -52,7 +55,16 @@ export class DestinationClients {
       return await work(await this.client(destination, false));
     } catch (error) {
       if (!isCredentialsRejected(error)) throw error;
-      return work(await this.client(destination, true));
+    }
+    try {
+      return await work(await this.client(destination, true));
+    } catch (error) {
+      // Refused again with keys just read: the destination denies this user, no retry can help.
+      if (isCredentialsRejected(error)) {
+        const name = error instanceof Error ? error.name : 'Error';
+        throw new PermanentError('destination-access-denied', `the destination refuses the destination user's keys, read afresh from the secret (${name})`);
+      }
+      throw error;
     }
   }
 
@@ -60,15 +72,56 @@ export class DestinationClients {
     const credentials = await this.credentials.get(destination.secretArn, { refresh });
     const cached = this.clients.get(destination.id);
     if (cached && cached.accessKeyId === credentials.accessKeyId && !refresh) return cached.client;
+    let region: string;
+    try {
+      region = destinationRegion(credentials, destination.region);
+    } catch (error) {
+      this.credentials.forget(destination.secretArn); // a fixed secret is picked up at once
+      throw error;
+    }
     // The old client is not destroyed: requests of a failed attempt may still be draining.
     const client = new S3Client({
       ...retry,
-      region: destinationRegion(credentials, destination.region),
+      region,
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
       endpoint: this.endpoints.destinationS3,
       forcePathStyle: this.endpoints.forcePathStyle,
     });
+    guardUncertainWrites(client);
     this.clients.set(destination.id, { accessKeyId: credentials.accessKeyId, client });
     return client;
   }
+}
+
+/** Writes that add a version: a retry after a lost answer would add a second one. */
+const VERSION_ADDING = new Set(['PutObjectCommand', 'CompleteMultipartUploadCommand', 'DeleteObjectCommand', 'CopyObjectCommand']);
+
+/**
+ * Turns the failure of a version-adding write whose outcome is unknown (a 5xx, a reset or timeout
+ * after the request left) into WriteOutcomeUnknownError, below the SDK's retry so that the SDK does
+ * not retry it: the engine reads the key again instead (DESIGN §4, step 3). Throttling and refused
+ * connections (the request never arrived) keep the SDK's retries. A DeleteObject with a VersionId
+ * is idempotent and keeps them too.
+ */
+export function guardUncertainWrites(client: S3Client): void {
+  client.middlewareStack.addRelativeTo(
+    (next: FinalizeHandler<object, MetadataBearer>, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
+      const input = args.input as { VersionId?: string };
+      if (!VERSION_ADDING.has(context.commandName ?? '') || (context.commandName === 'DeleteObjectCommand' && input.VersionId !== undefined)) return next(args);
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isOutcomeUnknown(error)) throw new WriteOutcomeUnknownError(String(context.commandName).replace(/Command$/, ''), error);
+        throw error;
+      }
+    },
+    { relation: 'after', toMiddleware: 'retryMiddleware', name: 'guardUncertainWrites' },
+  );
+}
+
+function isOutcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name === 'AbortError' || isThrottlingError(error as never)) return false;
+  if ((error as { code?: string }).code === 'ECONNREFUSED') return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return (status !== undefined && status >= 500) || isTransientError(error as never);
 }

@@ -89,16 +89,34 @@ export class CredentialsCache {
   public async get(secretArn: string, options: { refresh?: boolean } = {}): Promise<DestinationCredentials> {
     const cached = this.entries.get(secretArn);
     if (cached && !options.refresh && this.now() - cached.readAt < this.ttlMs) return cached.credentials;
-    const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    let SecretString: string | undefined;
+    try {
+      ({ SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: secretArn })));
+    } catch (error) {
+      // Before the one-time key step the secret exists without a value: wait for it, do not dead-letter.
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+        throw new CredentialsError('the destination secret has no value yet: the one-time access key step is pending (see the README, "Onboarding")');
+      }
+      throw error;
+    }
     const credentials = parseSecret(SecretString);
     this.entries.set(secretArn, { credentials, readAt: this.now() });
     return credentials;
   }
+
+  /** Drops a cached secret that turned out unusable, so the next read fetches it again. */
+  public forget(secretArn: string): void {
+    this.entries.delete(secretArn);
+  }
 }
 
-const AUTH_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
+const AUTH_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AccessDenied']);
 
-/** True for the errors a rotated or wrong key gives: worth one re-read of the secret. */
+/**
+ * True for the errors a rotated or wrong key gives: worth one re-read of the secret. Any 403
+ * counts: HEAD responses have no body, so the SDK cannot name the error (`Unknown`, `Forbidden`).
+ */
 export function isCredentialsRejected(error: unknown): boolean {
-  return error instanceof Error && AUTH_ERRORS.has(error.name);
+  if (!(error instanceof Error)) return false;
+  return AUTH_ERRORS.has(error.name) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403;
 }

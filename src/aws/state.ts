@@ -1,9 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { UploadCheckpoint, UploadCheckpointStore } from '../copy/types';
 import { z } from 'zod';
-import { StateConflictError } from '../errors';
 
 /**
  * The table (DESIGN §5; the client drops undefined attributes): one partition per (destination, source object), holding
@@ -13,10 +12,8 @@ import { StateConflictError } from '../errors';
  */
 
 const keyStateSchema = z.object({
-  /** Bumped on every write; the conditional write's guard against a concurrent advance. */
-  revision: z.number().int(),
   sequencer: z.string().optional(),
-  /** Identity of the source version (or delete marker) the destination's current mirrors. */
+  /** Identity of the source version (or delete marker) that is current, as last converged. */
   sourceVersion: z.string().optional(),
   destinationVersionId: z.string().optional(),
   deleteMarker: z.boolean(),
@@ -29,6 +26,8 @@ export type KeyState = z.infer<typeof keyStateSchema>;
 const versionMappingSchema = z.object({
   destinationVersionId: z.string().optional(),
   deleteMarker: z.boolean(),
+  /** The source version can never be copied: why. Cleared by a later successful copy. */
+  unreplicable: z.string().optional(),
   etag: z.string().optional(),
   size: z.number().optional(),
   copiedAt: z.string(),
@@ -44,11 +43,28 @@ const uploadCheckpointSchema = z.object({
   startedAt: z.string(),
 }) satisfies z.ZodType<UploadCheckpoint>;
 
+/** Every item of one key on one destination. */
+export interface KeyItems {
+  state?: KeyState;
+  upload?: UploadCheckpoint;
+  mappings: Map<string, VersionMapping>;
+}
+
+/** What one convergence writes at its end, in one BatchWriteItem where it fits. */
+export interface KeyWrites {
+  state?: KeyState;
+  put: ReadonlyMap<string, VersionMapping>;
+  remove: ReadonlySet<string>;
+}
+
+type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+
 const STATE = 'STATE';
 const UPLOAD = 'UPLOAD';
-const BATCH_GET_LIMIT = 100;
+const MAPPING_PREFIX = 'V#';
+const BATCH_WRITE_LIMIT = 25;
 const MAX_BATCH_ROUNDS = 8;
-const mappingSk = (identity: string) => `V#${identity}`;
+const mappingSk = (identity: string) => `${MAPPING_PREFIX}${identity}`;
 
 export class KeyStateStore {
   private readonly pk: string;
@@ -63,61 +79,53 @@ export class KeyStateStore {
     this.pk = `${destinationId}#${bucket}/${key}`;
   }
 
-  public async getState(): Promise<KeyState | undefined> {
-    return this.get(STATE, keyStateSchema);
-  }
-
-  /** Writes the new state unless another writer advanced it since `previousRevision`. */
-  public async putState(state: Omit<KeyState, 'revision'>, previousRevision: number | undefined): Promise<void> {
-    const revision = (previousRevision ?? 0) + 1;
-    try {
-      await this.client.send(
-        new PutCommand({
+  /** All of the key's items in one Query (a page holds thousands of map entries). Validated, not cast. */
+  public async readAll(): Promise<KeyItems> {
+    const items: KeyItems = { mappings: new Map() };
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
           TableName: this.tableName,
-          Item: { pk: this.pk, sk: STATE, ...state, revision },
-          ConditionExpression: previousRevision === undefined ? 'attribute_not_exists(pk)' : 'revision = :previous',
-          ...(previousRevision !== undefined && { ExpressionAttributeValues: { ':previous': previousRevision } }),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': this.pk },
+          ConsistentRead: true,
+          ...(startKey !== undefined && { ExclusiveStartKey: startKey }),
         }),
       );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new StateConflictError('the key state changed while this change was applied; retrying', { cause: error });
+      for (const item of page.Items ?? []) {
+        const sk = String(item.sk);
+        if (sk === STATE) items.state = keyStateSchema.parse(item);
+        else if (sk === UPLOAD) items.upload = uploadCheckpointSchema.parse(item);
+        else if (sk.startsWith(MAPPING_PREFIX)) items.mappings.set(sk.slice(MAPPING_PREFIX.length), versionMappingSchema.parse(item));
       }
-      throw error;
-    }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
   }
 
-  /** Which of these source versions are mirrored already: BatchGetItem, 100 keys a request. */
-  public async mappedAmong(identities: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let start = 0; start < identities.length; start += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] = identities.slice(start, start + BATCH_GET_LIMIT).map((id) => ({ pk: this.pk, sk: mappingSk(id) }));
-      for (let round = 0; keys.length > 0; round++) {
-        // Unprocessed keys come back under throttling: back off before asking again, a few times.
-        if (round >= MAX_BATCH_ROUNDS) throw Object.assign(new Error(`${keys.length} version-map keys still unprocessed`), { name: 'ThrottlingException' });
+  /**
+   * Writes the state and the map changes: BatchWriteItem, 25 items a request, unprocessed items
+   * retried with backoff. Unconditional: a key's messages are serialized by its FIFO group, and
+   * the plan is made from what both sides hold, so a lost race costs at most a re-plan.
+   */
+  public async write(writes: KeyWrites): Promise<void> {
+    const requests: WriteRequest[] = [];
+    if (writes.state) requests.push({ PutRequest: { Item: { pk: this.pk, sk: STATE, ...writes.state } } });
+    for (const [identity, mapping] of writes.put) requests.push({ PutRequest: { Item: { pk: this.pk, sk: mappingSk(identity), ...mapping } } });
+    for (const identity of writes.remove) {
+      if (!writes.put.has(identity)) requests.push({ DeleteRequest: { Key: { pk: this.pk, sk: mappingSk(identity) } } });
+    }
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+      let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
+      for (let round = 0; pending.length > 0; round++) {
+        // Unprocessed items come back under throttling: back off before sending them again.
+        if (round >= MAX_BATCH_ROUNDS) throw Object.assign(new Error(`${pending.length} state items still unprocessed`), { name: 'ThrottlingException' });
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk' } } }),
-        );
-        for (const item of Responses?.[this.tableName] ?? []) found.add(String(item.sk).slice('V#'.length));
-        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = UnprocessedItems?.[this.tableName] ?? [];
       }
     }
-    return found;
-  }
-
-  public async getMapping(identity: string): Promise<VersionMapping | undefined> {
-    return this.get(mappingSk(identity), versionMappingSchema);
-  }
-
-  public async putMapping(identity: string, mapping: VersionMapping): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: this.pk, sk: mappingSk(identity), ...mapping } }),
-    );
-  }
-
-  public async deleteMapping(identity: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: this.pk, sk: mappingSk(identity) } }));
   }
 
   /** The UPLOAD item as the copy engine's checkpoint store. */

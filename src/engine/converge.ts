@@ -1,30 +1,33 @@
-import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DestinationConfig, HistoryMode } from '../config';
 import type { CopyRequest, CopyResult } from '../copy/types';
-import { partSize, partsInFlight } from '../core/part-size';
-import { destinationKey, nextSequencer, planCopies, triage } from '../core/plan';
-import type { ListedVersion } from '../core/source-state';
-import { currentState, isReplicaOf, replicaTag, versionIdentity } from '../core/source-state';
-import type { DestinationCurrent } from '../aws/destination';
-import { REPLICA_METADATA_KEY, currentDeleteMarker, deleteCurrent, deleteVersion, headCurrent, isGone, syncTags } from '../aws/destination';
-import type { ChangeMessage } from '../events';
-import { listSourceVersions, sourceTags } from '../aws/source';
+import type { KeyFacts, SourceEntry } from '../core/facts';
+import type { Action, ActionKind, KeyStatus, Plan } from '../core/planner';
+import { planKey } from '../core/planner';
+import { destinationKey, nextSequencer, triage } from '../core/triage';
 import type { KeyState, KeyStateStore } from '../aws/state';
-import { PermanentError, StateConflictError } from '../errors';
+import type { ChangeMessage } from '../events';
+import type { Execution, MapWrites } from './execute';
+import { ReplanError, executePlan } from './execute';
+import { readKey } from './read-key';
 
-export type Action =
-  | 'copied'
-  | 'marker'
-  | 'deleted'
-  | 'tags'
-  | 'in-sync'
-  | `skipped:${'stale' | 'delete-markers-off' | 'lifecycle' | 'out-of-prefix'}`;
+/**
+ * One key on one destination, from an event or from the backfill: read both sides, plan, execute
+ * (DESIGN §4). The plan depends only on what both sides hold, so any order of events, duplicates
+ * and retries after a crash at any point converge. A write whose answer was lost, or a source
+ * that changed under a copy, makes it read and plan again, a few times, before giving up for now.
+ */
+
+export type Summary = 'copied' | 'marker' | 'deleted' | 'tags' | 'in-sync' | `skipped:${'stale' | 'delete-markers-off' | 'lifecycle' | 'out-of-prefix'}`;
 
 export interface Outcome {
   destination: string;
-  action: Action;
+  action: Summary;
+  status?: KeyStatus;
   versionsCopied: number;
   bytes: number;
+  /** How many actions of each kind ran (or would run, in a dry run). */
+  actions?: Partial<Record<ActionKind, number>>;
   destinationKey?: string;
   destinationVersionId?: string;
 }
@@ -42,183 +45,172 @@ export interface ConvergeContext {
   remainingTimeMs: () => number;
   signal?: AbortSignal;
   now?: () => Date;
+  onUnreplicable?: (entry: SourceEntry, reason: string) => void;
+  onReport?: (action: Extract<Action, { kind: 'report' }>) => void;
 }
 
-/**
- * Converges one key on one destination after a change (DESIGN §4): read the key's state, drop
- * obsolete or switched-off changes, apply version-specific deletes and tags, then make the
- * destination mirror the source's listing — missing versions copied oldest first, and the
- * destination's current made equal to the source's current. Every step is idempotent, so a
- * retry after a crash at any point converges too.
- */
+export interface KeyRequest {
+  bucket: string;
+  key: string;
+  /** Overrides the function's HISTORY_MODE; `all` also walks past REPLICATE_SINCE (a full backfill). */
+  history?: HistoryMode;
+  /** The event's hint: this source version was permanently deleted. */
+  removedAtSource?: string;
+  /** The event's hint: the tags of this source identity changed. */
+  tagsChanged?: string;
+  compareTags?: boolean;
+  retryUnreplicable?: boolean;
+  deleteForeign?: boolean;
+  /** Plan only: nothing is written anywhere. */
+  dryRun?: boolean;
+}
+
+export interface KeyResult {
+  outcome: Outcome;
+  plan: Plan;
+  facts: KeyFacts;
+  state?: KeyState;
+}
+
+const MAX_ROUNDS = 4;
+
+/** Converges the key an event names: obsolete and switched-off changes are skipped first. */
 export async function converge(change: ChangeMessage, ctx: ConvergeContext): Promise<Outcome> {
-  const { destination: dest, store } = ctx;
+  const dest = ctx.destination;
   const key = destinationKey(change.key, dest.sourcePrefix, dest.destinationPrefix);
-  if (key === undefined) return { ...emptyOutcome(dest.id, key), action: 'skipped:out-of-prefix' };
-
-  let state = await store.getState();
-  const verdict = triage(change, state?.sequencer, dest);
-  if (!verdict.proceed) return { ...emptyOutcome(dest.id, key), action: `skipped:${verdict.skip}` };
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await apply(change, ctx, key, state);
-    } catch (error) {
-      // The source moved under us (a version deleted or overwritten since it was listed), or
-      // another writer advanced the key's state: read both again and re-plan, since the plan
-      // depends only on what is there now. Not triage again: this change is not stale.
-      if (attempt >= MAX_ATTEMPTS || !(isVanished(error) || error instanceof StateConflictError)) throw error;
-      state = await store.getState();
-    }
-  }
-}
-
-const MAX_ATTEMPTS = 3;
-const VANISHED = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'PreconditionFailed']);
-
-/** The source object or version named in a request is no longer what was listed. */
-function isVanished(error: unknown): boolean {
-  return error instanceof Error && VANISHED.has(error.name);
-}
-
-function emptyOutcome(destination: string, key: string | undefined): Outcome {
-  return { destination, action: 'in-sync', versionsCopied: 0, bytes: 0, destinationKey: key };
-}
-
-async function apply(change: ChangeMessage, ctx: ConvergeContext, key: string, state: KeyState | undefined): Promise<Outcome> {
-  const { destination: dest, store } = ctx;
-  const outcome = emptyOutcome(dest.id, key);
-  const target = { client: ctx.destinationClient, bucket: dest.bucket, key };
-  const now = ctx.now ?? (() => new Date());
-
-  // A version-specific change that is already mirrored is applied to its mapped version.
-  if (change.versionId !== undefined && change.versionId !== 'null') {
-    const mapping = await store.getMapping(change.versionId);
-    if (change.type === 'permanentDelete' && mapping) {
-      const deletable = dest.permanentDeletes && ctx.destinationVersioned && mapping.destinationVersionId !== undefined;
-      if (deletable) {
-        await deleteVersion(target.client, target.bucket, key, mapping.destinationVersionId!);
-        outcome.action = 'deleted';
-      }
-      await store.deleteMapping(change.versionId);
-    }
-    // Versioned destinations only: an unversioned one holds just the current object. A version
-    // deleted since its tags changed makes the change obsolete: converge what is there instead.
-    if (change.type === 'tags' && ctx.destinationVersioned && mapping && !mapping.deleteMarker) {
-      const tags = await sourceTags(ctx.source, change.bucket, change.key, change.versionId).catch((error: unknown) => {
-        if (isVanished(error)) return undefined;
-        throw error;
-      });
-      // A mapped destination version that is gone (the destination's lifecycle) is unmapped.
-      const synced = tags !== undefined && (await syncTags(target.client, target.bucket, key, mapping.destinationVersionId, tags).then(
-        () => true,
-        async (error: unknown) => {
-          if (!isGone(error)) throw error;
-          await store.deleteMapping(change.versionId!);
-          return false;
-        },
-      ));
-      if (synced) return { ...outcome, action: 'tags', destinationVersionId: mapping.destinationVersionId };
-    }
-  }
-
-  // An unversioned destination holds one object per key: only the current version matters.
-  const mode = ctx.destinationVersioned ? ctx.historyMode : 'latest';
-  // Page through the history only as far as the copy plan walks: to the newest mirrored version
-  // (or REPLICATE_SINCE) in mode all, to the current one in mode latest. Keeps a key with a long
-  // history cheap: an event costs a page or two, not the whole history.
-  const mapped = new Set<string>();
-  const listing = await listSourceVersions(ctx.source, change.bucket, change.key, async (page) => {
-    const candidates = mode === 'latest' ? page.versions.filter((v) => v.isLatest) : page.versions;
-    for (const id of await store.mappedAmong(candidates.map(versionIdentity))) mapped.add(id);
-    return mode === 'latest' || page.versions.some((v) => mapped.has(versionIdentity(v)) || (v.lastModified < ctx.replicateSince && !v.isLatest));
-  });
-  const copies = planCopies({ listing, mode, since: ctx.replicateSince, isMapped: (id) => mapped.has(id) });
-
-  let current: DestinationCurrent = await headCurrent(target.client, target.bucket, key);
-  const copyOne = async (version: ListedVersion) => {
-    const tag = replicaTag(version);
-    // A replica already there means an earlier attempt copied it and died before the map write.
-    const done = current.exists && isReplicaOf(current.replicaOf, version);
-    const result = done ? { versionId: current.exists ? current.versionId : undefined, bytes: 0 } : await copyVersion(ctx, change, version, key, tag);
-    if (!done) {
-      outcome.versionsCopied += 1;
-      outcome.bytes += result.bytes;
-    }
-    await store.putMapping(versionIdentity(version), { destinationVersionId: result.versionId, deleteMarker: false, etag: version.etag, size: version.size, copiedAt: now().toISOString() });
-    current = { exists: true, versionId: result.versionId, replicaOf: tag };
-  };
-  for (const version of copies) await copyOne(version);
-
-  const source = currentState(listing);
-  if (source.kind === 'version') {
-    const inSync = current.exists && isReplicaOf(current.replicaOf, source.version);
-    // The destination's current differs (e.g. a marker was undone at the source): copy it again.
-    if (!inSync) await copyOne(source.version);
-    // A tag change not handled above (unversioned destination or source): re-sync the current's.
-    else if (change.type === 'tags' && outcome.versionsCopied === 0 && current.exists) {
-      const tags = await sourceTags(ctx.source, change.bucket, change.key, source.version.versionId);
-      await syncTags(target.client, target.bucket, key, ctx.destinationVersioned ? current.versionId : undefined, tags);
-      outcome.action = 'tags';
-    }
-  } else {
-    const wanted = source.kind === 'marker' ? dest.deleteMarkers : dest.permanentDeletes;
-    if (wanted && current.exists) {
-      const markerVersionId = await deleteCurrent(target.client, target.bucket, key);
-      if (source.kind === 'marker' && ctx.destinationVersioned) {
-        await store.putMapping(source.marker.versionId, { destinationVersionId: markerVersionId, deleteMarker: true, copiedAt: now().toISOString() });
-      }
-      outcome.action = source.kind === 'marker' && ctx.destinationVersioned ? 'marker' : 'deleted';
-      current = { exists: false };
-    } else if (wanted && source.kind === 'marker' && ctx.destinationVersioned && !(await store.getMapping(source.marker.versionId))) {
-      // A marker made by an attempt that died before recording it: map it, so that a later
-      // undelete at the source removes it instead of copying the version again on top.
-      const markerVersionId = await currentDeleteMarker(target.client, target.bucket, key);
-      if (markerVersionId !== undefined) {
-        await store.putMapping(source.marker.versionId, { destinationVersionId: markerVersionId, deleteMarker: true, copiedAt: now().toISOString() });
-      }
-    }
-  }
-  if (outcome.versionsCopied > 0) outcome.action = 'copied';
-
-  await store.putState(
+  if (key === undefined) return { destination: dest.id, action: 'skipped:out-of-prefix', versionsCopied: 0, bytes: 0 };
+  const { outcome } = await convergeKey(
     {
-      sequencer: nextSequencer(state?.sequencer, change),
-      sourceVersion: source.kind === 'version' ? versionIdentity(source.version) : source.kind === 'marker' ? source.marker.versionId : undefined,
-      destinationVersionId: current.exists ? current.versionId : undefined,
-      deleteMarker: source.kind !== 'version',
-      etag: source.kind === 'version' ? source.version.etag : undefined,
-      size: source.kind === 'version' ? source.version.size : undefined,
-      updatedAt: now().toISOString(),
+      bucket: change.bucket,
+      key: change.key,
+      ...(change.type === 'converge' && change.history !== undefined && { history: change.history }),
+      ...(change.type === 'converge' && { compareTags: true }),
+      ...(change.type === 'tags' && change.versionId !== undefined && { tagsChanged: change.versionId }),
+      ...(change.type === 'permanentDelete' && change.versionId !== undefined && change.versionId !== 'null' && { removedAtSource: change.versionId }),
     },
-    state?.revision,
+    ctx,
+    change,
   );
-  return { ...outcome, destinationVersionId: current.exists ? current.versionId : undefined };
+  return outcome;
 }
 
-function copyVersion(ctx: ConvergeContext, change: ChangeMessage, version: ListedVersion, key: string, tag: string): Promise<CopyResult> {
-  const size = partSize(version.size);
-  if (size > ctx.copyLimits.memoryBudgetBytes) {
-    // One part must fit in the buffer budget (half the function's memory); retrying cannot help.
-    const neededMb = Math.ceil((2 * size) / (1024 * 1024)) + 256;
-    return Promise.reject(
-      new PermanentError('insufficient-memory', `${version.size} bytes need ${size / (1024 * 1024)} MiB parts: give the function at least ${neededMb} MB of memory`),
-    );
+/** Read → plan → execute for one key; `change` (an event) adds the stale check and the sequencer. */
+export async function convergeKey(request: KeyRequest, ctx: ConvergeContext, change?: ChangeMessage): Promise<KeyResult> {
+  const dest = ctx.destination;
+  const key = destinationKey(request.key, dest.sourcePrefix, dest.destinationPrefix);
+  if (key === undefined) throw new Error(`${request.key} is outside the source prefix ${dest.sourcePrefix} of destination ${dest.id}`);
+  const now = ctx.now ?? (() => new Date());
+  const mode = ctx.destinationVersioned ? (request.history ?? ctx.historyMode) : 'latest';
+  const since = request.history === 'all' ? new Date(0) : ctx.replicateSince;
+  const total: Execution = { done: {}, versionsCopied: 0, bytes: 0 };
+
+  for (let round = 1; ; round++) {
+    const { facts, items } = await readKey({
+      source: { client: ctx.source, bucket: request.bucket, key: request.key },
+      destination: { client: ctx.destinationClient, bucket: dest.bucket, key, versioned: ctx.destinationVersioned },
+      store: ctx.store,
+      since,
+      ...(request.compareTags !== undefined && { compareTags: request.compareTags }),
+      ...(request.removedAtSource !== undefined && { checkGone: [request.removedAtSource] }),
+      remainingTimeMs: ctx.remainingTimeMs,
+      marginMs: ctx.copyLimits.checkpointMarginMs,
+      ...(ctx.signal !== undefined && { signal: ctx.signal }),
+    });
+    const base = { destination: dest.id, destinationKey: key };
+    if (change && round === 1) {
+      const verdict = triage(change, items.state?.sequencer, dest);
+      if (!verdict.proceed) return { outcome: { ...base, action: `skipped:${verdict.skip}`, versionsCopied: 0, bytes: 0 }, plan: { status: 'in-sync', actions: [] }, facts, ...(items.state && { state: items.state }) };
+    }
+    // Tags changed on a version that is the source's "null" version: its identity is by time and ETag.
+    const tagsChanged = request.tagsChanged === 'null' ? facts.source.entries.find((e) => e.versionId === 'null')?.identity : request.tagsChanged;
+    const plan = planKey(facts, {
+      mode,
+      since,
+      deleteMarkers: dest.deleteMarkers,
+      permanentDeletes: dest.permanentDeletes,
+      memoryBudgetBytes: ctx.copyLimits.memoryBudgetBytes,
+      ...(tagsChanged !== undefined && { tagsChanged }),
+      ...(request.removedAtSource !== undefined && { removedAtSource: request.removedAtSource }),
+      ...(request.retryUnreplicable !== undefined && { retryUnreplicable: request.retryUnreplicable }),
+      ...(request.deleteForeign !== undefined && { deleteForeign: request.deleteForeign }),
+    });
+    if (request.dryRun) {
+      const planned = countActions(plan.actions);
+      return { outcome: { ...base, action: summarize(planned), status: plan.status, versionsCopied: planned.copy ?? 0, bytes: 0, actions: planned }, plan, facts, ...(items.state && { state: items.state }) };
+    }
+
+    const writes: MapWrites = { put: new Map(), remove: new Set() };
+    let execution: Execution | undefined;
+    try {
+      execution = await executePlan(
+        plan,
+        {
+          source: { client: ctx.source, bucket: request.bucket, key: request.key },
+          destination: dest,
+          destinationClient: ctx.destinationClient,
+          destinationKey: key,
+          store: ctx.store,
+          copy: ctx.copy,
+          copyLimits: ctx.copyLimits,
+          remainingTimeMs: ctx.remainingTimeMs,
+          now,
+          ...(ctx.signal !== undefined && { signal: ctx.signal }),
+          ...(ctx.onUnreplicable !== undefined && { onUnreplicable: ctx.onUnreplicable }),
+          ...(ctx.onReport !== undefined && { onReport: ctx.onReport }),
+        },
+        writes,
+      );
+    } catch (error) {
+      // What was done is recorded even when the rest failed: the next attempt starts from there.
+      await ctx.store.write(writes);
+      if (error instanceof ReplanError && round < MAX_ROUNDS) continue;
+      if (error instanceof ReplanError) throw new Error(`${request.key} did not settle after ${MAX_ROUNDS} plans: ${error.message}`, { cause: error });
+      throw error;
+    }
+    accumulate(total, execution);
+    const state = stateAfter(facts, writes, change, items.state, now);
+    await ctx.store.write({ ...writes, state });
+    return {
+      outcome: { ...base, action: summarize(total.done), status: plan.status, versionsCopied: total.versionsCopied, bytes: total.bytes, actions: total.done, ...(state.destinationVersionId !== undefined && { destinationVersionId: state.destinationVersionId }) },
+      plan,
+      facts,
+      state,
+    };
   }
-  return ctx.copy({
-    source: { client: ctx.source, version: { bucket: change.bucket, key: change.key, versionId: version.versionId, etag: version.etag, size: version.size } },
-    destination: {
-      client: ctx.destinationClient,
-      bucket: ctx.destination.bucket,
-      key,
-      ...(ctx.destination.storageClass !== undefined && { storageClass: ctx.destination.storageClass as StorageClass }),
-      ...(ctx.destination.kmsKeyId !== undefined && { kmsKeyId: ctx.destination.kmsKeyId }),
-    },
-    replicaMetadata: { [REPLICA_METADATA_KEY]: tag },
-    checkpoints: ctx.store.uploads(),
-    partsInFlight: partsInFlight(ctx.copyLimits.partsInFlight, size, ctx.copyLimits.memoryBudgetBytes),
-    remainingTimeMs: ctx.remainingTimeMs,
-    checkpointMarginMs: ctx.copyLimits.checkpointMarginMs,
-    ...(ctx.signal !== undefined && { signal: ctx.signal }),
-  });
+}
+
+function countActions(actions: readonly Action[]): Partial<Record<ActionKind, number>> {
+  const counts: Partial<Record<ActionKind, number>> = {};
+  for (const action of actions) counts[action.kind] = (counts[action.kind] ?? 0) + 1;
+  return counts;
+}
+
+function accumulate(total: Execution, execution: Execution): void {
+  for (const [kind, n] of Object.entries(execution.done) as [ActionKind, number][]) total.done[kind] = (total.done[kind] ?? 0) + n;
+  total.versionsCopied += execution.versionsCopied;
+  total.bytes += execution.bytes;
+}
+
+/** The one word of the outcome line: the most significant thing done. */
+function summarize(done: Partial<Record<ActionKind, number>>): Summary {
+  if (done.copy) return 'copied';
+  if (done['put-marker']) return 'marker';
+  if (done['delete-version'] || done['delete-object']) return 'deleted';
+  if (done['sync-tags']) return 'tags';
+  return 'in-sync';
+}
+
+/** The STATE item after a convergence: what is current on both sides, and the newest sequencer applied. */
+function stateAfter(facts: KeyFacts, writes: MapWrites, change: ChangeMessage | undefined, previous: KeyState | undefined, now: () => Date): KeyState {
+  const current = facts.source.entries.find((e) => e.isLatest);
+  const mirror = current ? (writes.put.get(current.identity) ?? facts.mappings.get(current.identity)) : undefined;
+  const sequencer = change ? nextSequencer(previous?.sequencer, change) : previous?.sequencer;
+  return {
+    ...(sequencer !== undefined && { sequencer }),
+    ...(current !== undefined && { sourceVersion: current.identity }),
+    ...(mirror?.destinationVersionId !== undefined && { destinationVersionId: mirror.destinationVersionId }),
+    deleteMarker: current?.kind !== 'version',
+    ...(current?.kind === 'version' && { etag: current.etag, size: current.size }),
+    updatedAt: now().toISOString(),
+  };
 }

@@ -16,7 +16,7 @@ import { PartBuffers } from '../copy/part-buffers';
 import type { CopyRequest, CopyResult } from '../copy/types';
 import { VersioningCache } from '../aws/destination';
 import { sendToDlq } from '../aws/dlq';
-import { CopyCheckpointedError, PermanentError, classify, describeError } from '../errors';
+import { CopyCheckpointedError, PermanentError, classify, describeError, isResumable } from '../errors';
 import type { ChangeMessage } from '../events';
 import { parseChangeMessage } from '../events';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -116,8 +116,9 @@ export function createReplicateHandler(input: ReplicateDependencies) {
       log.error('message disposition', { action: 'dead-lettered', reason: permanent.reason, durationMs, error: describeError(error) });
       return;
     }
-    if (error instanceof CopyCheckpointedError) {
-      log.warn('message disposition', { action: 'checkpointed', partsDone: error.partsDone, partsTotal: error.partsTotal, durationMs });
+    if (isResumable(error)) {
+      const progress = error instanceof CopyCheckpointedError ? { partsDone: error.partsDone, partsTotal: error.partsTotal } : { progress: error.message };
+      log.warn('message disposition', { action: 'checkpointed', ...progress, durationMs });
       await requeue(record, error.message, log);
       return;
     }
@@ -167,7 +168,7 @@ const MAX_REQUEUES = 200;
  */
 function decisive(failures: unknown[]): unknown {
   const transient = failures.filter((f) => classify(f) === undefined);
-  return transient.find((f) => !(f instanceof CopyCheckpointedError)) ?? transient[0] ?? failures[0];
+  return transient.find((f) => !isResumable(f)) ?? transient[0] ?? failures[0];
 }
 
 /** One outcome line per record and destination, and its metrics. */

@@ -6,7 +6,7 @@ import 'aws-sdk-client-mock-jest';
 import { DestinationClients } from '../../../src/aws/clients';
 import type { DestinationConfig, Endpoints } from '../../../src/config';
 import { CredentialsCache } from '../../../src/aws/credentials';
-import { CredentialsError } from '../../../src/errors';
+import { CredentialsError, PermanentError } from '../../../src/errors';
 import { secretDocument } from '../../helpers/builders';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dest-abc';
@@ -123,8 +123,8 @@ describe('DestinationClients.withClient', () => {
   });
 
   it.each([
-    ['AccessDenied', s3Error('AccessDenied')],
     ['NoSuchBucket', s3Error('NoSuchBucket', 404)],
+    ['SlowDown', s3Error('SlowDown', 503)],
     ['a plain Error', new Error('socket hang up')],
   ])('does not retry on %s', async (_name, failure) => {
     // Prepare
@@ -139,17 +139,44 @@ describe('DestinationClients.withClient', () => {
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
   });
 
-  it('lets a second rejection of the keys through without a third attempt', async () => {
+  it.each([
+    ['AccessDenied', s3Error('AccessDenied')],
+    ['a bodyless 403 of a HEAD (the SDK names it Unknown)', s3Error('Unknown')],
+    ['a bodyless 403 named Forbidden', s3Error('Forbidden')],
+  ])('re-reads the secret once and retries on %s', async (_name, failure) => {
     // Prepare
-    const second = s3Error('SignatureDoesNotMatch');
-    const work = jest.fn().mockRejectedValueOnce(s3Error('InvalidAccessKeyId')).mockRejectedValueOnce(second);
+    const work = jest.fn().mockRejectedValueOnce(failure).mockResolvedValueOnce('done');
+
+    // Act
+    const result = await clients.withClient(destination, work);
+
+    // Assess
+    expect(result).toBe('done');
+    expect(work).toHaveBeenCalledTimes(2);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  it('dead-letters a second rejection of keys just read, without a third attempt', async () => {
+    // Prepare
+    const work = jest.fn().mockRejectedValueOnce(s3Error('InvalidAccessKeyId')).mockRejectedValueOnce(s3Error('SignatureDoesNotMatch'));
 
     // Act
     const error = await clients.withClient(destination, work).catch((e: unknown) => e);
 
     // Assess
-    expect(error).toBe(second);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ reason: 'destination-access-denied' });
+    expect((error as Error).message).not.toMatch(/AKIA|secret"/);
     expect(work).toHaveBeenCalledTimes(2);
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  it('reads a secret again at once after it named a region outside its partition, instead of caching it', async () => {
+    // Act
+    await clients.withClient({ ...destination, region: 'us-east-1' }, () => Promise.resolve('never')).catch(() => undefined);
+    await clients.withClient(destination, () => Promise.resolve('ok'));
+
+    // Assess
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 

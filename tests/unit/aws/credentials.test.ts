@@ -2,7 +2,7 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { CredentialsError } from '../../../src/errors';
+import { CredentialsError, classify } from '../../../src/errors';
 import type { DestinationCredentials } from '../../../src/aws/credentials';
 import { CredentialsCache, destinationRegion, isCredentialsRejected, parseSecret } from '../../../src/aws/credentials';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, secretDocument } from '../../helpers/builders';
@@ -286,22 +286,37 @@ describe('CredentialsCache', () => {
 
   it('lets a Secrets Manager error through', async () => {
     // Prepare
-    const notFound = new ResourceNotFoundException({ message: 'Secrets Manager cannot find the secret', $metadata: {} });
-    secrets.on(GetSecretValueCommand).rejects(notFound);
+    const denied = new Error('not authorized to read the secret');
+    denied.name = 'AccessDeniedException';
+    secrets.on(GetSecretValueCommand).rejects(denied);
     const cache = new CredentialsCache(client, 60_000, now);
 
     // Act
     const failure = await cache.get(SECRET_ARN).catch((error: unknown) => error);
 
     // Assess
-    expect(failure).toBe(notFound);
+    expect(failure).toBe(denied);
+  });
+
+  it('says the one-time key step is pending, as a transient failure, while the secret has no value', async () => {
+    // Prepare
+    secrets.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }));
+    const cache = new CredentialsCache(client, 60_000, now);
+
+    // Act
+    const failure = await cache.get(SECRET_ARN).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toBeInstanceOf(CredentialsError);
+    expect((failure as Error).message).toMatch(/one-time access key step is pending/);
+    expect(classify(failure)).toBeUndefined();
   });
 });
 
 describe('isCredentialsRejected', () => {
   const s3Error = (name: string) => new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 403 }, message: name });
 
-  it.each(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken'])('is true for %s', (name) => {
+  it.each(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AccessDenied', 'Unknown'])('is true for %s', (name) => {
     // Act
     const result = isCredentialsRejected(s3Error(name));
 
@@ -309,9 +324,12 @@ describe('isCredentialsRejected', () => {
     expect(result).toBe(true);
   });
 
-  it.each(['AccessDenied', 'NoSuchBucket', 'SlowDown'])('is false for %s', (name) => {
+  it.each([
+    ['NoSuchBucket', 404],
+    ['SlowDown', 503],
+  ])('is false for %s', (name, status) => {
     // Act
-    const result = isCredentialsRejected(s3Error(name));
+    const result = isCredentialsRejected(new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name }));
 
     // Assess
     expect(result).toBe(false);

@@ -1,11 +1,9 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { UploadCheckpoint } from '../../../src/copy/types';
-import { StateConflictError } from '../../../src/errors';
 import { KeyStateStore } from '../../../src/aws/state';
-import { conditionalCheckFailed, offlineDocuments, s3Error, TABLE_NAME } from '../../helpers/unit-builders';
+import { offlineDocuments, TABLE_NAME } from '../../helpers/unit-builders';
 
 const BUCKET = 'source-bucket';
 const KEY = 'photos/my cat+1%=é.jpg';
@@ -21,182 +19,112 @@ describe('KeyStateStore', () => {
     ddb.reset();
   });
 
-  describe('getState', () => {
-    it('reads the STATE item of the <destination>#<bucket>/<key> partition with a consistent read', async () => {
+  describe('readAll', () => {
+    it("reads every item of the key's partition in one consistent Query, validated", async () => {
       // Prepare
-      ddb.on(GetCommand).resolves({ Item: { pk: PK, sk: 'STATE', revision: 3, ...state } });
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          { pk: PK, sk: 'STATE', revision: 3, ...state },
+          { pk: PK, sk: 'UPLOAD', uploadId: 'u1', partSize: 8388608, sourceVersionId: 'v3', sourceEtag: '"e3"', destinationKey: KEY, startedAt: '2024-01-01T00:00:00.000Z' },
+          { pk: PK, sk: 'V#v1', destinationVersionId: 'd1', deleteMarker: false, copiedAt: '2024-01-01T00:00:00.000Z' },
+          { pk: PK, sk: 'V#v2', deleteMarker: false, unreplicable: 'source-archived', copiedAt: '2024-01-01T00:00:00.000Z' },
+        ],
+      });
 
       // Act
-      const result = await store().getState();
+      const items = await store().readAll();
 
       // Assess
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
-      expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE_NAME, Key: { pk: PK, sk: 'STATE' }, ConsistentRead: true });
-      expect(result).toEqual({ revision: 3, ...state });
-    });
-
-    it('returns undefined when the key has no state yet', async () => {
-      // Prepare
-      ddb.on(GetCommand).resolves({});
-
-      // Act
-      const result = await store().getState();
-
-      // Assess
-      expect(result).toBeUndefined();
-    });
-  });
-
-  describe('putState', () => {
-    it('writes revision 1 only if the item does not exist yet when there was no previous state', async () => {
-      // Prepare
-      ddb.on(PutCommand).resolves({});
-
-      // Act
-      await store().putState(state, undefined);
-
-      // Assess
-      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
-      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toStrictEqual({
+      expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
         TableName: TABLE_NAME,
-        Item: { pk: PK, sk: 'STATE', ...state, revision: 1 },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': PK },
+        ConsistentRead: true,
       });
+      expect(items.state).toEqual(state);
+      expect(items.upload).toMatchObject({ uploadId: 'u1', sourceVersionId: 'v3' });
+      expect([...items.mappings]).toEqual([
+        ['v1', { destinationVersionId: 'd1', deleteMarker: false, copiedAt: '2024-01-01T00:00:00.000Z' }],
+        ['v2', { deleteMarker: false, unreplicable: 'source-archived', copiedAt: '2024-01-01T00:00:00.000Z' }],
+      ]);
     });
 
-    it('writes the next revision on condition that the stored revision is still the one read', async () => {
-      // Prepare
-      ddb.on(PutCommand).resolves({});
-
-      // Act
-      await store().putState(state, 4);
-
-      // Assess
-      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toStrictEqual({
-        TableName: TABLE_NAME,
-        Item: { pk: PK, sk: 'STATE', ...state, revision: 5 },
-        ConditionExpression: 'revision = :previous',
-        ExpressionAttributeValues: { ':previous': 4 },
-      });
-    });
-
-    it('turns a failed condition into StateConflictError carrying the cause', async () => {
-      // Prepare
-      const refused = conditionalCheckFailed();
-      ddb.on(PutCommand).rejects(refused);
-
-      // Act
-      const error = await store().putState(state, 4).catch((e: unknown) => e);
-
-      // Assess
-      expect(error).toBeInstanceOf(StateConflictError);
-      expect((error as Error).cause).toBe(refused);
-    });
-
-    it('rethrows any other error as it is', async () => {
-      // Prepare
-      const throttled = s3Error('ProvisionedThroughputExceededException', 400);
-      ddb.on(PutCommand).rejects(throttled);
-
-      // Act
-      const error = await store().putState(state, 4).catch((e: unknown) => e);
-
-      // Assess
-      expect(error).toBe(throttled);
-    });
-  });
-
-  describe('version map', () => {
-    it('reads the V#<identity> item with a consistent read', async () => {
-      // Prepare
-      ddb.on(GetCommand).resolves({ Item: { pk: PK, sk: 'V#v1', destinationVersionId: 'd1', deleteMarker: false, copiedAt: 'now' } });
-
-      // Act
-      const mapping = await store().getMapping('v1');
-
-      // Assess
-      expect(ddb.commandCalls(GetCommand)[0]!.args[0].input).toEqual({ TableName: TABLE_NAME, Key: { pk: PK, sk: 'V#v1' }, ConsistentRead: true });
-      expect(mapping).toEqual({ destinationVersionId: 'd1', deleteMarker: false, copiedAt: 'now' });
-    });
-
-    it('writes a mapping unconditionally under V#<identity>', async () => {
-      // Prepare
-      ddb.on(PutCommand).resolves({});
-      const mapping = { destinationVersionId: 'd1', deleteMarker: false, etag: '"e1"', size: 7, copiedAt: '2024-01-01T00:00:00.000Z' };
-
-      // Act
-      await store().putMapping('null@1704067200000@e1', mapping);
-
-      // Assess
-      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toStrictEqual({
-        TableName: TABLE_NAME,
-        Item: { pk: PK, sk: 'V#null@1704067200000@e1', ...mapping },
-      });
-    });
-
-    it('deletes a mapping by its key', async () => {
-      // Prepare
-      ddb.on(DeleteCommand).resolves({});
-
-      // Act
-      await store().deleteMapping('v1');
-
-      // Assess
-      expect(ddb.commandCalls(DeleteCommand)[0]!.args[0].input).toStrictEqual({ TableName: TABLE_NAME, Key: { pk: PK, sk: 'V#v1' } });
-    });
-
-    it('asks for the given identities with consistent BatchGetItem requests of at most 100 keys', async () => {
-      // Prepare: 150 candidates, two of them mapped
-      const ids = Array.from({ length: 150 }, (_, i) => `v${i}`);
-      ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
-        const keys = input.RequestItems![TABLE_NAME]!.Keys!;
-        const mapped = keys.filter((k) => k.sk === 'V#v3' || k.sk === 'V#v120');
-        return Promise.resolve({ Responses: { [TABLE_NAME]: mapped.map((k) => ({ sk: k.sk as string })) } });
-      });
-
-      // Act
-      const found = await store().mappedAmong(ids);
-
-      // Assess
-      expect(found).toEqual(new Set(['v3', 'v120']));
-      const requests = ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems![TABLE_NAME]!);
-      expect(requests.map((r) => r.Keys!.length)).toEqual([100, 50]);
-      expect(requests[0]).toMatchObject({ ConsistentRead: true, ProjectionExpression: 'sk' });
-      expect(requests[0]!.Keys![0]).toEqual({ pk: PK, sk: 'V#v0' });
-    });
-
-    it('asks again for unprocessed keys', async () => {
+    it('follows LastEvaluatedKey to the last page', async () => {
       // Prepare
       ddb
-        .on(BatchGetCommand)
-        .resolvesOnce({ Responses: { [TABLE_NAME]: [] }, UnprocessedKeys: { [TABLE_NAME]: { Keys: [{ pk: PK, sk: 'V#v2' }] } } })
-        .resolvesOnce({ Responses: { [TABLE_NAME]: [{ sk: 'V#v2' }] } });
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [{ pk: PK, sk: 'V#v1', destinationVersionId: 'd1', deleteMarker: false, copiedAt: 't' }], LastEvaluatedKey: { pk: PK, sk: 'V#v1' } })
+        .resolvesOnce({ Items: [{ pk: PK, sk: 'V#v2', destinationVersionId: 'd2', deleteMarker: true, copiedAt: 't' }] });
 
       // Act
-      const found = await store().mappedAmong(['v1', 'v2']);
+      const items = await store().readAll();
 
       // Assess
-      expect(found).toEqual(new Set(['v2']));
-      expect(ddb.commandCalls(BatchGetCommand)[1]!.args[0].input.RequestItems![TABLE_NAME]!.Keys).toEqual([{ pk: PK, sk: 'V#v2' }]);
+      expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ pk: PK, sk: 'V#v1' });
+      expect([...items.mappings.keys()]).toEqual(['v1', 'v2']);
     });
 
-    it('gives up, as throttling, when keys stay unprocessed', async () => {
+    it('refuses an item it cannot read instead of guessing', async () => {
       // Prepare
-      jest.useFakeTimers({ advanceTimers: true });
-      ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE_NAME]: [] }, UnprocessedKeys: { [TABLE_NAME]: { Keys: [{ pk: PK, sk: 'V#v1' }] } } });
+      ddb.on(QueryCommand).resolves({ Items: [{ pk: PK, sk: 'STATE', deleteMarker: 'yes', updatedAt: 't' }] });
+
+      // Act / Assess
+      await expect(store().readAll()).rejects.toThrow(/deleteMarker/);
+    });
+  });
+
+  describe('write', () => {
+    it('writes the state, map puts and map removals in one BatchWriteItem', async () => {
+      // Prepare
+      ddb.on(BatchWriteCommand).resolves({});
+      const mapping = { destinationVersionId: 'd3', deleteMarker: false, copiedAt: 't' };
 
       // Act
-      const error = await store().mappedAmong(['v1']).catch((e: unknown) => e);
-      jest.useRealTimers();
+      await store().write({ state, put: new Map([['v3', mapping]]), remove: new Set(['v1']) });
 
       // Assess
-      expect(error).toMatchObject({ name: 'ThrottlingException' });
-      expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 8);
+      const calls = ddb.commandCalls(BatchWriteCommand);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.args[0].input.RequestItems![TABLE_NAME]).toEqual([
+        { PutRequest: { Item: { pk: PK, sk: 'STATE', ...state } } },
+        { PutRequest: { Item: { pk: PK, sk: 'V#v3', ...mapping } } },
+        { DeleteRequest: { Key: { pk: PK, sk: 'V#v1' } } },
+      ]);
     });
 
-    it('makes no request for no identities', async () => {
-      expect((await store().mappedAmong([])).size).toBe(0);
-      expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 0);
+    it('never puts and deletes one item in the same request (DynamoDB refuses it): the put wins', async () => {
+      // Prepare
+      ddb.on(BatchWriteCommand).resolves({});
+
+      // Act
+      await store().write({ put: new Map([['v1', { deleteMarker: false, copiedAt: 't' }]]), remove: new Set(['v1']) });
+
+      // Assess
+      expect(ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems![TABLE_NAME]).toEqual([{ PutRequest: { Item: { pk: PK, sk: 'V#v1', deleteMarker: false, copiedAt: 't' } } }]);
+    });
+
+    it('splits into requests of 25 and sends unprocessed items again', async () => {
+      // Prepare
+      const put = new Map(Array.from({ length: 30 }, (_, i) => [`v${i}`, { destinationVersionId: `d${i}`, deleteMarker: false, copiedAt: 't' }] as const));
+      ddb
+        .on(BatchWriteCommand)
+        .resolvesOnce({ UnprocessedItems: { [TABLE_NAME]: [{ PutRequest: { Item: { pk: PK, sk: 'V#v0' } } }] } })
+        .resolves({});
+
+      // Act
+      await store().write({ put, remove: new Set() });
+
+      // Assess
+      const sizes = ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems![TABLE_NAME]!.length);
+      expect(sizes).toEqual([25, 1, 5]);
+    });
+
+    it('writes nothing when there is nothing to write', async () => {
+      // Act
+      await store().write({ put: new Map(), remove: new Set() });
+
+      // Assess
+      expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
     });
   });
 

@@ -1,8 +1,5 @@
-import type { HistoryMode } from '../config';
 import type { ChangeMessage } from '../events';
 import { isNewerSequencer } from './sequencer';
-import type { ListedVersion, SourceListing } from './source-state';
-import { versionIdentity } from './source-state';
 
 /** Per-destination options that decide which changes apply. */
 export interface ApplyOptions {
@@ -33,35 +30,6 @@ export function triage(change: ChangeMessage, storedSequencer: string | undefine
     return { proceed: false, skip: 'stale' };
   }
   return { proceed: true };
-}
-
-export interface CopyPlanInput {
-  listing: SourceListing;
-  mode: HistoryMode;
-  /** Versions older than this are the backfill's job (the current version is always in scope). */
-  since: Date;
-  /** Is this source version already mirrored on the destination? */
-  isMapped: (identity: string) => boolean;
-}
-
-/**
- * Which source versions to copy, oldest first. Mode `all` walks back from the newest version to
- * the last one already mirrored (never past `since`), so the destination's history keeps the
- * source's order; mode `latest` takes only the current version. The plan depends only on the
- * listing and the map, never on which event triggered it: that is why any event order converges.
- */
-export function planCopies({ listing, mode, since, isMapped }: CopyPlanInput): ListedVersion[] {
-  const newestFirst = listing.versions;
-  const current = newestFirst.find((v) => v.isLatest);
-  if (mode === 'latest') return current && !isMapped(versionIdentity(current)) ? [current] : [];
-
-  const pending: ListedVersion[] = [];
-  for (const version of newestFirst) {
-    if (isMapped(versionIdentity(version))) break;
-    if (version.lastModified < since && version !== current) break;
-    pending.push(version);
-  }
-  return pending.reverse();
 }
 
 /** The sequencer to store after applying a change: never moves backwards. */
