@@ -30,8 +30,16 @@ export function convergeEntry(runId: string, bucket: string, key: string, histor
     ...(history !== undefined && { history }),
   };
   return {
-    body: JSON.stringify(message),
+    body: asciiJson(message),
     groupId: messageGroupId(bucket, key),
     deduplicationId,
   };
+}
+
+/**
+ * JSON with every non-ASCII character escaped (\uXXXX): SQS refuses some characters a key may
+ * hold (U+FFFE, U+FFFF; local servers also astral ones), and JSON.parse restores them all.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

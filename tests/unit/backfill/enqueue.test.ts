@@ -90,3 +90,12 @@ describe('sendEntries', () => {
     expect(mock.commandCalls(SendMessageBatchCommand)).toHaveLength(5);
   });
 });
+
+describe('message bodies', () => {
+  it('are pure ASCII whatever the key holds, and parse back to the same key', () => {
+    const key = 'emoji \u{1f600} nonchar \uffff\ufffe ctl \u0001 tab\t é';
+    const entry = convergeEntry('r', 'bucket', key, undefined);
+    expect(entry.body).toMatch(/^[\x20-\x7e]*$/);
+    expect(parseChangeMessage(entry.body).key).toBe(key);
+  });
+});
