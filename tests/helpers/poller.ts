@@ -27,6 +27,8 @@ export interface Delivery {
   receiveCount: number;
   /** acked: deleted after the invocation; failed: left to come back after the visibility timeout. */
   outcome: 'acked' | 'failed';
+  /** Set on a message the function re-queued: the message it continues. */
+  requeuedFrom?: string;
 }
 
 export interface PollerStats {
@@ -82,7 +84,13 @@ export class Poller {
     for (const record of records) {
       const receiveCount = Number(record.attributes.ApproximateReceiveCount);
       if (receiveCount > 1) this.stats.redeliveries += 1;
-      const delivery: Delivery = { messageId: record.messageId, receiveCount, outcome: failed.has(record.messageId) ? 'failed' : 'acked' };
+      const requeuedFrom = record.messageAttributes.requeuedFrom?.stringValue;
+      const delivery: Delivery = {
+        messageId: record.messageId,
+        receiveCount,
+        outcome: failed.has(record.messageId) ? 'failed' : 'acked',
+        ...(requeuedFrom !== undefined && { requeuedFrom }),
+      };
       this.deliveries.push(delivery);
       if (delivery.outcome === 'acked') {
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }));

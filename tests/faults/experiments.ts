@@ -1,0 +1,411 @@
+// The fault experiments: each runs the randomized workload through relay -> real FIFO queue ->
+// poller -> replicate while one kind of fault is injected from outside, drains the queue, and
+// checks the invariant (checks.ts). Each is selected by name and replayed by its seed.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { createStateTable, dynamoDbClient, localEnv } from '../helpers/local-env';
+import type { Pipeline, PipelineOptions } from '../helpers/pipeline';
+import { createPipeline } from '../helpers/pipeline';
+import type { Invoke, Poller } from '../helpers/poller';
+import { takeAll } from '../helpers/poller';
+import { uploadAndEvent } from '../helpers/s3-events';
+import { accountEvents, checkKeys } from './checks';
+import { ChildFunction } from './child-function';
+import { SourceDriver } from './driver';
+import type { ProxyOptions } from './proxy';
+import { FaultProxy, isCompleteUpload, isObjectWrite, isStateWrite, isUploadPart } from './proxy';
+import { Random } from './random';
+
+const run = promisify(execFile);
+const REPO = join(__dirname, '..', '..');
+
+export const EXPERIMENTS = ['proxy', 'crash', 'rgw-kill', 'rotation', 'table-loss'] as const;
+export type ExperimentName = (typeof EXPERIMENTS)[number];
+
+export interface RunOptions {
+  operations: number;
+  /** Bound on the whole run's draining. */
+  maxDrainMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunStats {
+  experiment: ExperimentName;
+  seed: number;
+  operations: number;
+  events: number;
+  faults: Record<string, number>;
+  invocations: number;
+  /** Records received again after a failed or lost invocation. */
+  retries: number;
+  requeues: number;
+  deadLettered: Record<string, number>;
+  keysDiverged: number;
+  duplicateVersions: number;
+  orphanVersions: number;
+  mapEntries: number;
+  danglingMapEntries: number;
+  dlqWithoutReason: number;
+  lostEvents: number;
+  /** Extra numbers of one experiment (e.g. re-uploaded parts). */
+  extra: Record<string, number>;
+  peakRssMiB: number;
+  seconds: number;
+  details: string[];
+}
+
+/** The counts that must be zero for the planner's invariant to hold. */
+export function violations(s: RunStats): number {
+  return s.keysDiverged + s.duplicateVersions + s.orphanVersions + s.danglingMapEntries + s.dlqWithoutReason + s.lostEvents;
+}
+
+interface Context {
+  p: Pipeline;
+  random: Random;
+  faults: Map<string, number>;
+  extra: Record<string, number>;
+  log: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const bump = (map: Map<string, number>, kind: string, by = 1) => map.set(kind, (map.get(kind) ?? 0) + by);
+
+/** Runs one experiment with one seed; never throws for an invariant violation (the stats say it). */
+export async function runExperiment(experiment: ExperimentName, seed: number, options: RunOptions): Promise<RunStats> {
+  const started = Date.now();
+  const random = new Random(seed);
+  const log = options.log ?? (() => undefined);
+  const faults = new Map<string, number>();
+  const extra: Record<string, number> = {};
+  const proxies: FaultProxy[] = [];
+  const env = localEnv();
+  const startProxy = async (o: Omit<ProxyOptions, 'random'>) => {
+    const proxy = new FaultProxy({ ...o, random: random.fork(proxies.length + 1) });
+    proxies.push(proxy);
+    return proxy.start();
+  };
+
+  const pipelineOptions: PipelineOptions = { visibilityTimeoutSeconds: 1, maxReceiveCount: 20, functionEnv: { CHECKPOINT_MARGIN_SECONDS: '5' } };
+  let child: ChildFunction | undefined;
+  let rotation: Rotation | undefined;
+  if (experiment === 'proxy') {
+    pipelineOptions.endpoints = {
+      destinationS3: await startProxy({ name: 'dest-s3', upstream: env.dest.endpoint, protocol: 'xml', rate: 0.1 }),
+      sourceS3: await startProxy({ name: 'source-s3', upstream: env.source.endpoint, protocol: 'xml', rate: 0.1 }),
+      dynamodb: await startProxy({ name: 'dynamodb', upstream: env.dynamodbEndpoint, protocol: 'json', rate: 0.1 }),
+    };
+  }
+  if (experiment === 'crash') {
+    // Kill the function right after the n-th committed object write or state write.
+    const killer = random.fork(101);
+    let objectWrites = 0;
+    let stateWrites = 0;
+    let nextObjectKill = 1 + killer.int(6);
+    let nextStateKill = 1 + killer.int(8);
+    pipelineOptions.endpoints = {
+      destinationS3: await startProxy({
+        name: 'dest-s3',
+        upstream: env.dest.endpoint,
+        protocol: 'xml',
+        after: (info, status) => {
+          if (!isObjectWrite(info) || status >= 300 || ++objectWrites < nextObjectKill) return;
+          nextObjectKill = objectWrites + 1 + killer.int(6);
+          if (child?.kill()) bump(faults, 'kill after object write');
+          return 'drop';
+        },
+      }),
+      dynamodb: await startProxy({
+        name: 'dynamodb',
+        upstream: env.dynamodbEndpoint,
+        protocol: 'json',
+        after: (info, status) => {
+          if (!isStateWrite(info) || status >= 300 || ++stateWrites < nextStateKill) return;
+          nextStateKill = stateWrites + 1 + killer.int(8);
+          if (child?.kill()) bump(faults, 'kill after state write');
+          return 'drop';
+        },
+      }),
+    };
+  }
+  if (experiment === 'rotation') {
+    rotation = new Rotation(env.dest.region);
+    await rotation.begin();
+    pipelineOptions.secret = () => rotation!.secret();
+    pipelineOptions.functionEnv = { ...pipelineOptions.functionEnv, SECRET_CACHE_TTL_SECONDS: '300' };
+  }
+  let killer: RgwKiller | undefined;
+  if (experiment === 'rgw-kill') {
+    killer = new RgwKiller(faults, extra, random.fork(202));
+    pipelineOptions.functionEnv = { ...pipelineOptions.functionEnv, PARTS_IN_FLIGHT: '1' };
+    pipelineOptions.endpoints = { destinationS3: await startProxy(killer.options()) };
+  }
+
+  const p = await createPipeline(pipelineOptions);
+  const ctx: Context = { p, random, faults, extra, log };
+  let invoke: Invoke | undefined;
+  if (experiment === 'crash') {
+    const secret = JSON.stringify({ user: 'replicator', accesskey: env.dest.accessKeyId, secretaccesskey: env.dest.secretAccessKey, partition: 'aws-us-gov', accountid: '222233334444' });
+    child = new ChildFunction({ ...p.functionEnv, FAULT_SECRET_JSON: secret });
+    const timer = random.fork(303);
+    invoke = async (event, context): Promise<SQSBatchResponse> => {
+      // Some invocations die at a random moment, like an instance lost mid-batch.
+      if (timer.chance(0.15)) {
+        const at = timer.int(400);
+        setTimeout(() => child?.kill() && bump(faults, 'kill at a random time'), at);
+      }
+      return child!.invoke(event, context);
+    };
+  }
+  const poller = p.poller({ batchSize: 10, functionTimeoutMs: 60_000, ...(invoke && { invoke }) });
+  const relayed = new Set<string>();
+  const driver = new SourceDriver(p.source, p.sourceBucket, random.fork(7), { multipartChance: experiment === 'rgw-kill' ? 0 : 0.04 });
+  const details: string[] = [];
+  let events = 0;
+  try {
+    if (killer) events += await bigObjectsThroughKills(ctx, killer, poller, relayed, options);
+    const onStep = async (i: number) => {
+      if (experiment === 'rotation') await rotation!.step(i, options.operations, faults);
+      if (experiment === 'table-loss' && i === Math.floor(options.operations / 2)) {
+        await dynamoDbClient().send(new DeleteTableCommand({ TableName: p.tableName }));
+        await createStateTable(dynamoDbClient(), p.tableName);
+        bump(faults, 'state table lost');
+      }
+    };
+    events += await workload(ctx, driver, poller, relayed, options, onStep);
+  } catch (error) {
+    details.push(`run stopped: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await killer?.settled();
+    child?.stop();
+    for (const proxy of proxies) proxy.setEnabled(false);
+  }
+
+  const dlqMessages = await takeAll(p.sqs, p.dlqUrl);
+  const leftovers = await takeAll(p.sqs, p.queueUrl);
+  const keys = [...driver.keys, ...(experiment === 'rgw-kill' ? BIG_KEYS : [])];
+  const found = await checkKeys(p, keys);
+  const accounting = accountEvents([...relayed], poller.deliveries, dlqMessages);
+  for (const proxy of proxies) for (const [kind, n] of proxy.faults) bump(faults, kind, n);
+  if (leftovers.length > 0) details.push(`${leftovers.length} messages still on the queue`);
+  await rotation?.end();
+  await p.cleanup();
+  for (const proxy of proxies) await proxy.stop();
+
+  const rssKiB = Math.max(process.resourceUsage().maxRSS, child?.peakRssKiB ?? 0);
+  return {
+    experiment,
+    seed,
+    operations: driver.operations + (experiment === 'rgw-kill' ? BIG_KEYS.length : 0),
+    events,
+    faults: Object.fromEntries(faults),
+    invocations: poller.stats.invocations,
+    retries: poller.stats.redeliveries,
+    requeues: poller.deliveries.filter((d) => d.requeuedFrom !== undefined).length,
+    deadLettered: Object.fromEntries(accounting.deadLettered),
+    keysDiverged: found.keysDiverged,
+    duplicateVersions: found.duplicateVersions,
+    orphanVersions: found.orphanVersions,
+    mapEntries: found.mapEntries,
+    danglingMapEntries: found.danglingMapEntries,
+    dlqWithoutReason: accounting.dlqWithoutReason,
+    lostEvents: accounting.lostEvents + leftovers.length,
+    extra: { ...extra, ...(child && { coldStarts: child.coldStarts }) },
+    peakRssMiB: Math.round(rssKiB / 1024),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    details: [...details, ...found.details, ...accounting.details],
+  };
+}
+
+/**
+ * Random operations while a poller works the queue in the background; events are relayed late,
+ * out of order and duplicated (the same event id, which the FIFO queue drops, and a new one, as
+ * after the 5-minute deduplication window). Then everything is relayed and the queue drained.
+ */
+async function workload(ctx: Context, driver: SourceDriver, poller: Poller, relayed: Set<string>, options: RunOptions, onStep: (i: number) => Promise<void>): Promise<number> {
+  const { p, random } = ctx;
+  const pending: unknown[] = [];
+  let events = 0;
+  const send = async (event: unknown) => {
+    relayed.add(await p.send(event));
+    events += 1;
+  };
+  const flush = async (share: number) => {
+    const now = pending.filter(() => random.chance(share));
+    for (const event of now) {
+      pending.splice(pending.indexOf(event), 1);
+      await send(event);
+      if (random.chance(0.1)) await send(event);
+      if (random.chance(0.05)) await send(redelivered(event));
+    }
+  };
+  let stop = false;
+  const background = (async () => {
+    while (!stop) if ((await poller.pollOnce(0)) === 0) await sleep(100);
+  })();
+  try {
+    const deadline = Date.now() + (options.maxDrainMs ?? 600_000);
+    for (let i = 0; i < options.operations && Date.now() < deadline; i++) {
+      pending.push(...(await driver.step()));
+      await onStep(i);
+      if (random.chance(0.3)) await flush(0.6);
+    }
+    await flush(1);
+  } finally {
+    stop = true;
+    await background;
+  }
+  await poller.drain({ maxMs: options.maxDrainMs ?? 600_000, maxReceives: 20_000 });
+  return events;
+}
+
+/** The same S3 event with another id: EventBridge's at-least-once delivery after SQS forgot the first. */
+function redelivered(event: unknown): unknown {
+  const e = event as { id: string };
+  return { ...e, id: `${e.id}-again` };
+}
+
+// ---------------------------------------------------------------- S3 server killed mid-copy
+
+const MiB = 1024 * 1024;
+const BIG_KEYS = ['big/killed mid-parts.bin', 'big/killed mid-complete.bin'] as const;
+const BIG_SIZES = [40 * MiB, 24 * MiB] as const;
+const PART_SIZE = 8 * MiB;
+
+async function rgwScript(action: 'kill' | 'start'): Promise<void> {
+  await run('bash', [join(REPO, 'scripts', 'test-env', 'rgw.sh'), action], { env: { ...process.env, TEST_ENV_DIR: process.env.LOCAL_TEST_ENV_DIR ?? '' } });
+}
+
+/** A proxy in front of the destination that kills radosgw after the n-th part of the first big copy, and as the second one completes. */
+class RgwKiller {
+  private restarting: Promise<void> | undefined;
+  private parts = 0;
+  private completeKilled = false;
+  private readonly killAfterPart: number;
+
+  public constructor(
+    private readonly faults: Map<string, number>,
+    private readonly extra: Record<string, number>,
+    random: Random,
+  ) {
+    this.killAfterPart = 1 + random.int(3);
+  }
+
+  /** Resolves once a killed server answers again. */
+  public async settled(): Promise<void> {
+    await this.restarting;
+  }
+
+  public options(): Omit<ProxyOptions, 'random'> {
+    const keyOf = (url: string) => decodeURIComponent(url.split('?')[0]!.split('/').slice(2).join('/'));
+    const label = (key: string) => (key === BIG_KEYS[0] ? 'mid-parts' : 'mid-complete');
+    return {
+      name: 'dest-s3',
+      upstream: localEnv().dest.endpoint,
+      protocol: 'xml',
+      before: async (info) => {
+        if (!this.completeKilled && isCompleteUpload(info) && keyOf(info.url) === BIG_KEYS[1]) {
+          this.completeKilled = true;
+          await this.crash('S3 server killed mid-CompleteMultipartUpload');
+          throw new Error('the server is gone');
+        }
+      },
+      after: async (info, status) => {
+        if (!isUploadPart(info) || status >= 300) return;
+        const key = keyOf(info.url);
+        const counter = `parts uploaded (${label(key)})`;
+        this.extra[counter] = (this.extra[counter] ?? 0) + 1;
+        if (key === BIG_KEYS[0] && ++this.parts === this.killAfterPart) {
+          await this.crash('S3 server killed mid-multipart');
+          return 'drop';
+        }
+      },
+    };
+  }
+
+  private async crash(kind: string): Promise<void> {
+    bump(this.faults, kind);
+    await rgwScript('kill');
+    this.restarting = sleep(1_500).then(() => rgwScript('start'));
+    this.extra.rgwRestarts = (this.extra.rgwRestarts ?? 0) + 1;
+  }
+}
+
+/** The two big copies, each interrupted by an S3 server crash, then resumed from their checkpoints. */
+async function bigObjectsThroughKills(ctx: Context, killer: RgwKiller, poller: Poller, relayed: Set<string>, options: RunOptions): Promise<number> {
+  const { p } = ctx;
+  for (const [i, key] of BIG_KEYS.entries()) {
+    const body = Buffer.alloc(BIG_SIZES[i]!, 17 + i);
+    const { event } = await uploadAndEvent(p.source, { Bucket: p.sourceBucket, Key: key, Body: body }, { partSize: 8 * MiB, queueSize: 2 });
+    relayed.add(await p.send(event));
+  }
+  await poller.drain({ maxMs: options.maxDrainMs ?? 600_000, maxReceives: 5_000 });
+  await killer.settled();
+  for (const [i] of BIG_KEYS.entries()) {
+    const name = i === 0 ? 'mid-parts' : 'mid-complete';
+    const parts = Math.ceil(BIG_SIZES[i]! / PART_SIZE);
+    ctx.extra[`parts re-uploaded (${name})`] = (ctx.extra[`parts uploaded (${name})`] ?? 0) - parts;
+  }
+  return BIG_KEYS.length;
+}
+
+// ---------------------------------------------------------------- key rotation
+
+/** Access keys of the destination user, made and removed with radosgw-admin. */
+class Rotation {
+  private readonly made: string[] = [];
+  private current = { accessKeyId: '', secretAccessKey: '' };
+
+  public constructor(private readonly region: string) {}
+
+  public secret(): string {
+    return JSON.stringify({ user: 'replicator', accesskey: this.current.accessKeyId, secretaccesskey: this.current.secretAccessKey, partition: 'aws-us-gov', accountid: '222233334444', region: this.region });
+  }
+
+  public async begin(): Promise<void> {
+    this.current = await this.create(1);
+  }
+
+  /** Graceful at a third (new key in the secret, then the old one removed), harsh at two thirds (old key removed first). */
+  public async step(i: number, total: number, faults: Map<string, number>): Promise<void> {
+    const third = Math.max(1, Math.floor(total / 3));
+    if (i === third) {
+      const old = this.current;
+      this.current = await this.create(2);
+      await sleep(200);
+      await this.remove(old.accessKeyId);
+      bump(faults, 'key rotated (graceful)');
+    }
+    if (i === 2 * third) {
+      await this.remove(this.current.accessKeyId);
+      await sleep(1_500); // work arrives while the secret still names the removed key
+      this.current = await this.create(3);
+      bump(faults, 'key rotated (harsh)');
+    }
+  }
+
+  public async end(): Promise<void> {
+    for (const key of this.made) await this.remove(key).catch(() => undefined);
+  }
+
+  private async create(n: number): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+    const accessKeyId = `ROTATED${Date.now().toString(36).toUpperCase()}${n}`.slice(0, 20).padEnd(20, '0');
+    const secretAccessKey = `rotatedSecret${n}${Date.now()}`.padEnd(40, 'x');
+    await this.admin(['key', 'create', '--key-type=s3', `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`]);
+    this.made.push(accessKeyId);
+    return { accessKeyId, secretAccessKey };
+  }
+
+  private async remove(accessKeyId: string): Promise<void> {
+    await this.admin(['key', 'rm', '--key-type=s3', `--access-key=${accessKeyId}`]);
+    this.made.splice(this.made.indexOf(accessKeyId), 1);
+  }
+
+  private async admin(args: string[]): Promise<void> {
+    const dir = process.env.LOCAL_TEST_ENV_DIR;
+    if (!dir) throw new Error('LOCAL_TEST_ENV_DIR is not set: key rotation needs the local test environment');
+    await run('radosgw-admin', ['-c', join(dir, 'ceph.conf'), ...args, '--uid=dest', `--tenant=${process.env.LOCAL_S3_DEST_TENANT ?? 'dstpart'}`]);
+  }
+}

@@ -1,0 +1,73 @@
+// `make test-faults`: every experiment (or FAULT_EXPERIMENTS) with several seeds (FAULT_SEEDS),
+// FAULT_OPS operations each, then the table of what was injected and what was found. Exits 1 if
+// any count that must be zero is not. Replay one run: FAULT_EXPERIMENTS=crash FAULT_SEEDS=7 make test-faults
+import './silent';
+import '../helpers/quiet-powertools';
+import type { ExperimentName, RunStats } from './experiments';
+import { EXPERIMENTS, runExperiment, violations } from './experiments';
+
+function list(name: string, fallback: string): string[] {
+  return (process.env[name] || fallback).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function parseSettings(): { experiments: ExperimentName[]; seeds: number[]; operations: number } {
+  const experiments = list('FAULT_EXPERIMENTS', EXPERIMENTS.join(','));
+  for (const e of experiments) if (!(EXPERIMENTS as readonly string[]).includes(e)) throw new Error(`FAULT_EXPERIMENTS: unknown experiment ${e} (known: ${EXPERIMENTS.join(', ')})`);
+  const seeds = list('FAULT_SEEDS', '1,2,3').map(Number);
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('FAULT_SEEDS must be a comma-separated list of whole numbers');
+  const operations = Number(process.env.FAULT_OPS || 200);
+  if (!Number.isInteger(operations) || operations < 1 || operations > 10_000) throw new Error('FAULT_OPS must be a whole number from 1 to 10000');
+  return { experiments: experiments as ExperimentName[], seeds, operations };
+}
+
+const fmt = (record: Record<string, number>) =>
+  Object.entries(record)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || '-';
+
+/** The table of the issue: one row per run. */
+export function table(runs: readonly RunStats[]): string {
+  const header = ['experiment', 'seed', 'ops', 'events', 'faults injected', 'invocations', 'retries', 'requeues', 'dead-lettered', 'diverged', 'dup', 'orphan', 'dangling map', 'no reason', 'lost', 'peak RSS', 's'];
+  const rows = runs.map((r) => [
+    r.experiment,
+    String(r.seed),
+    String(r.operations),
+    String(r.events),
+    fmt(r.faults),
+    String(r.invocations),
+    String(r.retries),
+    String(r.requeues),
+    fmt(r.deadLettered),
+    String(r.keysDiverged),
+    String(r.duplicateVersions),
+    String(r.orphanVersions),
+    `${r.danglingMapEntries}/${r.mapEntries}`,
+    String(r.dlqWithoutReason),
+    String(r.lostEvents),
+    `${r.peakRssMiB} MiB`,
+    String(r.seconds),
+  ]);
+  const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+export async function main(): Promise<number> {
+  const { experiments, seeds, operations } = parseSettings();
+  const runs: RunStats[] = [];
+  for (const experiment of experiments) {
+    for (const seed of seeds) {
+      console.log(`fault run: ${experiment}, seed ${seed}, ${operations} operations (replay: FAULT_EXPERIMENTS=${experiment} FAULT_SEEDS=${seed} FAULT_OPS=${operations} make test-faults)`);
+      const stats = await runExperiment(experiment, seed, { operations, log: (line) => console.log(`  ${line}`) });
+      runs.push(stats);
+      const bad = violations(stats);
+      console.log(`  ${bad === 0 ? 'ok' : `${bad} VIOLATIONS`} in ${stats.seconds} s${Object.keys(stats.extra).length ? `; ${fmt(stats.extra)}` : ''}`);
+      for (const line of stats.details.slice(0, 12)) console.log(`    ${line}`);
+    }
+  }
+  console.log(`\n${table(runs)}\n`);
+  console.log('dup/orphan: destination versions that copy one source version twice / copy none; dangling map: version-map entries pointing at no destination version (of all entries); no reason: DLQ messages without a reason attribute; lost: relayed events neither done nor dead-lettered.');
+  const total = runs.reduce((n, r) => n + violations(r), 0);
+  console.log(total === 0 ? `fault suite: ${runs.length} runs, every invariant held` : `fault suite: ${total} violations in ${runs.filter((r) => violations(r) > 0).length} of ${runs.length} runs`);
+  return total === 0 ? 0 : 1;
+}
