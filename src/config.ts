@@ -35,6 +35,7 @@ export interface Endpoints {
   destinationS3?: string;
   dynamodb?: string;
   sqs?: string;
+  sns?: string;
   secretsManager?: string;
   forcePathStyle: boolean;
 }
@@ -55,6 +56,10 @@ export interface ReplicateConfig {
   secretCacheTtlMs: number;
   /** Memory the copy may use for part buffers. */
   copyMemoryBudgetBytes: number;
+  /** SNS topic told of every record that is dead-lettered (or fails its last receive). */
+  failureTopicArn?: string;
+  /** The main queue's maxReceiveCount: a transient failure on this receive is the last one. */
+  maxReceiveCount?: number;
   endpoints: Endpoints;
 }
 
@@ -81,6 +86,7 @@ function describe(error: z.ZodError): string {
 }
 
 const required = z.string({ error: 'is required' }).min(1, 'is required');
+const snsTopicArn = z.string().regex(/^arn:aws(-us-gov|-cn)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN');
 const url = z.url({ error: requiredOr('must be a URL') });
 const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 const positiveInt = (max: number) =>
@@ -93,6 +99,7 @@ function readEndpoints(env: Env): Endpoints {
     destinationS3: read(env, 'DESTINATION_S3_ENDPOINT', optionalUrl),
     dynamodb: read(env, 'DYNAMODB_ENDPOINT', optionalUrl),
     sqs: read(env, 'SQS_ENDPOINT', optionalUrl),
+    sns: read(env, 'SNS_ENDPOINT', optionalUrl),
     secretsManager: read(env, 'SECRETS_MANAGER_ENDPOINT', optionalUrl),
     forcePathStyle: read(env, 'S3_FORCE_PATH_STYLE', flag.optional()) ?? false,
   });
@@ -131,6 +138,8 @@ export function loadReplicateConfig(env: Env): ReplicateConfig {
     secretCacheTtlMs: (read(env, 'SECRET_CACHE_TTL_SECONDS', positiveInt(86_400).optional()) ?? 300) * 1000,
     // Half the function's memory for part buffers; the rest is the runtime, SDK and sockets.
     copyMemoryBudgetBytes: Math.floor((memoryMb * 1024 * 1024) / 2),
+    failureTopicArn: read(env, 'FAILURE_TOPIC_ARN', snsTopicArn.optional()),
+    maxReceiveCount: read(env, 'MAX_RECEIVE_COUNT', positiveInt(1000).optional()),
     endpoints: readEndpoints(env),
   });
 }

@@ -26,6 +26,7 @@ export const METRIC = {
   replicationLatency: { name: 'ReplicationLatency', unit: MetricUnit.Milliseconds },
   failures: { name: 'Failures', unit: MetricUnit.Count },
   skipped: { name: 'Skipped', unit: MetricUnit.Count },
+  unreplicable: { name: 'Unreplicable', unit: MetricUnit.Count },
   relayed: { name: 'EventsRelayed', unit: MetricUnit.Count },
   ignored: { name: 'EventsIgnored', unit: MetricUnit.Count },
 } as const;

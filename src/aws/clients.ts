@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Endpoints } from '../config';
@@ -31,6 +32,10 @@ export function documentClient(endpoints: Endpoints): DynamoDBDocumentClient {
 
 export function sqsClient(endpoints: Endpoints): SQSClient {
   return new SQSClient({ ...retry, endpoint: endpoints.sqs });
+}
+
+export function snsClient(endpoints: Endpoints): SNSClient {
+  return new SNSClient({ ...retry, endpoint: endpoints.sns });
 }
 
 export function secretsClient(endpoints: Endpoints): SecretsManagerClient {

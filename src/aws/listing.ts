@@ -59,6 +59,10 @@ export async function listVersionsPage(client: S3Client, request: VersionsPageRe
   const page = await client.send(command, { abortSignal: request.signal });
   const versions = page.Versions ?? [];
   const markers = page.DeleteMarkers ?? [];
+  if (kinds.length === 0 && versions.length + markers.length > 0) {
+    // No raw response passed through (a client whose send() is replaced): merge by time, newest first.
+    kinds.push(...mergeByTime(versions.map((v) => v.LastModified), markers.map((m) => m.LastModified)));
+  }
   if (kinds.length !== versions.length + markers.length) {
     throw new Error(`ListObjectVersions of ${request.prefix}: ${kinds.length} entries in the XML, ${versions.length + markers.length} parsed`);
   }
@@ -121,6 +125,21 @@ export async function* keyHistoryPages(
     keyMarker = page.nextKeyMarker;
     versionIdMarker = page.nextVersionIdMarker;
   }
+}
+
+/** The kinds of two newest-first lists merged newest first (versions first on a tie). */
+function mergeByTime(versions: (Date | undefined)[], markers: (Date | undefined)[]): ('version' | 'marker')[] {
+  const kinds: ('version' | 'marker')[] = [];
+  let v = 0;
+  let m = 0;
+  const time = (d: Date | undefined) => d?.getTime() ?? 0;
+  while (v < versions.length || m < markers.length) {
+    const takeVersion = m >= markers.length || (v < versions.length && time(versions[v]) >= time(markers[m]));
+    kinds.push(takeVersion ? 'version' : 'marker');
+    if (takeVersion) v++;
+    else m++;
+  }
+  return kinds;
 }
 
 const ENTRY_TAG = /<(Version|DeleteMarker)>/g;

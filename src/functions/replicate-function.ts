@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -16,6 +17,8 @@ import { PartBuffers } from '../copy/part-buffers';
 import type { CopyRequest, CopyResult } from '../copy/types';
 import { VersioningCache } from '../aws/destination';
 import { sendToDlq } from '../aws/dlq';
+import type { FailureNotice } from '../aws/notify';
+import { notifyFailure } from '../aws/notify';
 import { CopyCheckpointedError, PermanentError, classify, describeError, isResumable } from '../errors';
 import type { ChangeMessage } from '../events';
 import { parseChangeMessage } from '../events';
@@ -31,6 +34,8 @@ export interface ReplicateDependencies {
   sqs: SQSClient;
   destinations: DestinationClients;
   copy: (request: CopyRequest) => Promise<CopyResult>;
+  /** Publishes failure notifications; needed when FAILURE_TOPIC_ARN is set. */
+  sns?: SNSClient;
 }
 
 type Settled = PromiseSettledResult<void>;
@@ -67,6 +72,7 @@ export function createReplicateHandler(input: ReplicateDependencies) {
     const started = Date.now();
     // Records run concurrently: each has its own logger, so keys never mix between records.
     const log = recordLogger(record);
+    const failed: string[] = [];
     try {
       const change = parseChangeMessage(record.body);
       log.appendKeys({ key: change.key, versionId: change.versionId, sequencer: change.sequencer, eventType: change.type });
@@ -77,19 +83,20 @@ export function createReplicateHandler(input: ReplicateDependencies) {
       const failures: unknown[] = [];
       for (const destination of config.destinations) {
         try {
-          report(await convergeOn(destination, change, context, marginMs, signal), change, started, log);
+          report(await convergeOn(destination, change, context, marginMs, signal, log), change, started, log);
         } catch (error) {
           failures.push(error);
+          failed.push(destination.id);
           log.error('replication outcome', { destination: destination.id, action: 'failed', permanent: classify(error) !== undefined, durationMs: Date.now() - started, error: describeError(error) });
         }
       }
       if (failures.length > 0) throw decisive(failures);
     } catch (error) {
-      await handleFailure(record, error, started, log);
+      await handleFailure(record, error, started, log, failed);
     }
   };
 
-  const convergeOn = (destination: DestinationConfig, change: ChangeMessage, context: Context, marginMs: number, signal: AbortSignal | undefined) =>
+  const convergeOn = (destination: DestinationConfig, change: ChangeMessage, context: Context, marginMs: number, signal: AbortSignal | undefined, log: Logger) =>
     deps.destinations.withClient(destination, async (client) =>
       converge(change, {
         source: deps.source,
@@ -103,17 +110,23 @@ export function createReplicateHandler(input: ReplicateDependencies) {
         copyLimits: { partsInFlight: config.partsInFlight, memoryBudgetBytes: config.copyMemoryBudgetBytes, checkpointMarginMs: marginMs },
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
         ...(signal !== undefined && { signal }),
+        onUnreplicable: (entry, reason) => {
+          addMetric(METRIC.unreplicable, 1);
+          log.warn('unreplicable version', { destination: destination.id, sourceVersionId: entry.versionId, size: entry.size, reason });
+        },
+        onReport: (action) => log.warn('left in place', { destination: destination.id, problem: action.problem, destinationVersionId: action.versionId, why: action.why }),
       }),
     );
 
   /** Permanent: to the DLQ and acked. Checkpointed: re-queued. Anything else: rethrown, so SQS redelivers it. */
-  const handleFailure = async (record: SQSRecord, error: unknown, started: number, log: Logger): Promise<void> => {
+  const handleFailure = async (record: SQSRecord, error: unknown, started: number, log: Logger, failed: string[]): Promise<void> => {
     const durationMs = Date.now() - started;
     const permanent = classify(error);
     if (permanent) {
       await sendToDlq(deps.sqs, config.dlqUrl, record, permanent);
       addMetric(METRIC.failures, 1);
       log.error('message disposition', { action: 'dead-lettered', reason: permanent.reason, durationMs, error: describeError(error) });
+      await notify(record, 'dead-lettered', permanent.reason, error, failed, log);
       return;
     }
     if (isResumable(error)) {
@@ -124,7 +137,40 @@ export function createReplicateHandler(input: ReplicateDependencies) {
     }
     addMetric(METRIC.failures, 1);
     log.error('message disposition', { action: 'retry', durationMs, error: describeError(error) });
+    // SQS moves the record to the DLQ after this receive: say so now, with the last error.
+    const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    if (config.maxReceiveCount !== undefined && receives >= config.maxReceiveCount) {
+      await notify(record, 'retries-exhausted', error instanceof Error ? error.name : 'Error', error, failed, log);
+    }
     throw error;
+  };
+
+  /** One notification per failed record, when a topic is configured; its own failure is only logged. */
+  const notify = async (record: SQSRecord, disposition: FailureNotice['disposition'], reason: string, error: unknown, failed: string[], log: Logger): Promise<void> => {
+    if (config.failureTopicArn === undefined || deps.sns === undefined) return;
+    let key = '(unreadable message)';
+    let bucket = '';
+    try {
+      ({ key, bucket } = parseChangeMessage(record.body));
+    } catch {
+      // The notice says what the message is, even when it cannot be read.
+    }
+    const described = describeError(error);
+    try {
+      await notifyFailure(deps.sns, config.failureTopicArn, {
+        key,
+        bucket,
+        destinations: failed.length > 0 ? failed : config.destinations.map((d) => d.id),
+        disposition,
+        reason,
+        error: `${String(described.name)}: ${String(described.message)}`,
+        attempts: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+        messageId: record.messageId,
+        time: new Date().toISOString(),
+      });
+    } catch (notifyError) {
+      log.warn('failure notification not sent', { error: describeError(notifyError) });
+    }
   };
 
   /**

@@ -1,4 +1,4 @@
-import { DestinationClients, documentClient, secretsClient, sourceS3Client, sqsClient } from '../aws/clients';
+import { DestinationClients, documentClient, secretsClient, snsClient, sourceS3Client, sqsClient } from '../aws/clients';
 import { loadReplicateConfig } from '../config';
 import { copyVersion } from '../copy/copy-version';
 import { CredentialsCache } from '../aws/credentials';
@@ -14,4 +14,5 @@ export const handler = createReplicateHandler({
   sqs: sqsClient(config.endpoints),
   destinations: new DestinationClients(new CredentialsCache(secretsClient(config.endpoints), config.secretCacheTtlMs), config.endpoints),
   copy: copyVersion,
+  ...(config.failureTopicArn !== undefined && { sns: snsClient(config.endpoints) }),
 });

@@ -4,8 +4,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DeleteMarkerEntry, HeadObjectCommandOutput, ListObjectVersionsCommandOutput, ObjectVersion } from '@aws-sdk/client-s3';
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { BatchGetCommandInput, DeleteCommandInput, GetCommandInput, PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandInput, BatchWriteCommandInput, DeleteCommandInput, GetCommandInput, PutCommandInput, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import type { DestinationConfig } from '../../src/config';
 import type { CopyRequest, CopyResult } from '../../src/copy/types';
@@ -64,10 +64,13 @@ export interface EntryOptions {
 const minuteOf = (versionId: string) => Number(/\d+/.exec(versionId)?.[0] ?? 0);
 
 /** An object version entry as ListObjectVersions returns it; ETag `"etag-<id>"`, size 100 x (n + 1). */
+/** Keys as ListObjectVersions returns them with EncodingType=url (the engine always asks for it). */
+export const urlEncodedKey = (key: string): string => encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+
 export function s3Version(key: string, versionId: string, options: EntryOptions = {}): ObjectVersion {
   const n = minuteOf(versionId);
   return {
-    Key: options.key ?? key,
+    Key: urlEncodedKey(options.key ?? key),
     VersionId: versionId,
     ETag: options.etag ?? `"etag-${versionId}"`,
     Size: options.size ?? 100 * (n + 1),
@@ -78,7 +81,7 @@ export function s3Version(key: string, versionId: string, options: EntryOptions 
 }
 
 export function s3Marker(key: string, versionId: string, options: EntryOptions = {}): DeleteMarkerEntry {
-  return { Key: options.key ?? key, VersionId: versionId, LastModified: minutes(options.minute ?? minuteOf(versionId)), IsLatest: options.isLatest ?? false };
+  return { Key: urlEncodedKey(options.key ?? key), VersionId: versionId, LastModified: minutes(options.minute ?? minuteOf(versionId)), IsLatest: options.isLatest ?? false };
 }
 
 /** One ListObjectVersions page (untruncated unless `more` says where the next page starts). */
@@ -171,6 +174,22 @@ export class MemoryTable {
         ]),
       );
       return Promise.resolve({ $metadata: {}, Responses: responses });
+    });
+    mock.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      // Only the engine's query: every item of one partition, sorted by sk.
+      if (input.KeyConditionExpression !== 'pk = :pk') throw new Error(`unexpected query ${input.KeyConditionExpression}`);
+      const pk: unknown = input.ExpressionAttributeValues?.[':pk'];
+      const items = [...this.items.values()].filter((item) => item.pk === pk).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
+      return Promise.resolve({ $metadata: {}, Items: items.map((item) => structuredClone(item)) });
+    });
+    mock.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => {
+      for (const requests of Object.values(input.RequestItems ?? {})) {
+        for (const request of requests) {
+          if (request.PutRequest?.Item) this.put(Object.fromEntries(Object.entries(request.PutRequest.Item).filter(([, v]) => v !== undefined)));
+          if (request.DeleteRequest?.Key) this.items.delete(this.id(request.DeleteRequest.Key));
+        }
+      }
+      return Promise.resolve({ $metadata: {} });
     });
   }
 

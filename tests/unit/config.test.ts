@@ -47,7 +47,10 @@ describe('loadReplicateConfig', () => {
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
       SQS_ENDPOINT: 'http://127.0.0.1:9324',
       SECRETS_MANAGER_ENDPOINT: 'http://127.0.0.1:4566',
+      SNS_ENDPOINT: 'http://127.0.0.1:4567',
       S3_FORCE_PATH_STYLE: 'true',
+      FAILURE_TOPIC_ARN: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:replication-failures',
+      MAX_RECEIVE_COUNT: '5',
     });
 
     // Act
@@ -91,12 +94,15 @@ describe('loadReplicateConfig', () => {
       checkpointMarginMs: 90_000,
       secretCacheTtlMs: 120_000,
       copyMemoryBudgetBytes: 1024 * 1024 * 1024,
+      failureTopicArn: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:replication-failures',
+      maxReceiveCount: 5,
       endpoints: {
         sourceS3: 'http://127.0.0.1:7480',
         destinationS3: 'http://127.0.0.1:7481',
         dynamodb: 'http://127.0.0.1:8000',
         sqs: 'http://127.0.0.1:9324',
         secretsManager: 'http://127.0.0.1:4566',
+        sns: 'http://127.0.0.1:4567',
         forcePathStyle: true,
       },
     });
@@ -177,6 +183,8 @@ describe('loadReplicateConfig', () => {
     ['PARTS_IN_FLIGHT', 'four', 'must be a number'],
     ['RECORDS_IN_FLIGHT', '0', 'must be at least 1'],
     ['RECORDS_IN_FLIGHT', '101', 'must be at most 100'],
+    ['FAILURE_TOPIC_ARN', 'arn:aws:sqs:us-east-1:123456789012:queue', 'must be an SNS topic ARN'],
+    ['MAX_RECEIVE_COUNT', '0', 'must be at least 1'],
     ['CHECKPOINT_MARGIN_SECONDS', '-5', 'must be at least 1'],
     ['SECRET_CACHE_TTL_SECONDS', '86401', 'must be at most 86400'],
     ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '0', 'must be at least 1'],

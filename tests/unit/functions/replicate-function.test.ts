@@ -9,6 +9,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -72,6 +73,8 @@ describe('createReplicateHandler', () => {
   const sqs = mockClient(sqsClient);
   const secretsClient = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const secrets = mockClient(secretsClient);
+  const snsClient = new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const sns = mockClient(snsClient);
   const documents = offlineDocuments();
   const ddb = mockClient(documents);
   let dest = mockClient(S3Client);
@@ -104,7 +107,8 @@ describe('createReplicateHandler', () => {
   beforeEach(() => {
     // The type mock is taken off while the instance mocks are reset, then declared again last.
     dest.restore();
-    for (const mock of [source, sqs, secrets, ddb]) mock.reset();
+    for (const mock of [source, sqs, secrets, ddb, sns]) mock.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
     dest = mockClient(S3Client);
     table = new MemoryTable(ddb);
     copy = fakeCopy();
@@ -116,6 +120,8 @@ describe('createReplicateHandler', () => {
     source.on(ListObjectVersionsCommand, { Prefix: KEY_B }).resolves(sourceVersions(KEY_B, ['v3']));
     dest.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
     dest.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    // The engine lists the destination's history of the key too: empty unless a test says otherwise.
+    dest.on(ListObjectVersionsCommand).resolves({});
     dest.on(DeleteObjectCommand).resolves({ DeleteMarker: true, VersionId: 'd-marker' });
     sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
     output = captureOutput();
@@ -133,6 +139,7 @@ describe('createReplicateHandler', () => {
       sqs: sqsClient,
       destinations: new DestinationClients(new CredentialsCache(secretsClient, 300_000), { forcePathStyle: false }),
       copy,
+      sns: snsClient,
     };
     return createReplicateHandler(deps);
   }
@@ -441,6 +448,19 @@ describe('createReplicateHandler', () => {
 
   it('dead-letters a destination client fault that no retry can fix, with its name as the reason', async () => {
     // Prepare
+    copy.mockRejectedValueOnce(Object.assign(new Error('The storage class you specified is not valid'), { name: 'InvalidStorageClass', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const record = recordA();
+
+    // Act
+    const result = await run(handlerWith(), [record]);
+
+    // Assess
+    expect(result).toEqual(failures());
+    expect(dlqMessages().map((m) => m.MessageAttributes?.reason?.StringValue)).toEqual(['InvalidStorageClass']);
+  });
+
+  it('records a version the destination refuses for itself (MetadataTooLarge) as unreplicable, and acks the record', async () => {
+    // Prepare
     copy.mockRejectedValueOnce(Object.assign(new Error('Your metadata headers exceed the maximum allowed metadata size'), { name: 'MetadataTooLarge', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
     const record = recordA();
 
@@ -449,7 +469,9 @@ describe('createReplicateHandler', () => {
 
     // Assess
     expect(result).toEqual(failures());
-    expect(dlqMessages().map((m) => m.MessageAttributes?.reason?.StringValue)).toEqual(['MetadataTooLarge']);
+    expect(dlqMessages()).toEqual([]);
+    expect(table.get(`gov#${BUCKET}/${KEY_A}`, 'V#v1')).toMatchObject({ unreplicable: 'MetadataTooLarge' });
+    expect(output.json().filter((line) => line.message === 'unreplicable version')).toEqual([expect.objectContaining({ key: KEY_A, sourceVersionId: 'v1', reason: 'MetadataTooLarge' })]);
   });
 
   it('converges every destination, each with its own client, bucket and state', async () => {
@@ -487,14 +509,15 @@ describe('createReplicateHandler', () => {
       destinationConfig({ id: 'gov', bucket: 'gov-bucket', secretArn: GOV_SECRET }),
       destinationConfig({ id: 'cn', bucket: 'cn-bucket', secretArn: CN_SECRET }),
     ];
-    dest.on(HeadObjectCommand, { Bucket: 'cn-bucket' }).rejects(s3Error('SignatureDoesNotMatch', 403));
+    dest.on(ListObjectVersionsCommand, { Bucket: 'cn-bucket' }).rejects(s3Error('SignatureDoesNotMatch', 403));
     const records = [recordB(), sqsRecord('{"bad"', 'group-bad'), recordA()];
 
     // Act
     const result = await run(handlerWith({ destinations }), records);
 
-    // Assess
-    expect(result).toEqual(failures(records[0]!, records[2]!));
+    // Assess: the cn keys are refused again after a fresh read of the secret: dead-lettered, like the bad body.
+    expect(result).toEqual(failures());
+    expect(dlqMessages().map((m) => m.MessageAttributes?.reason?.StringValue).sort()).toEqual(['destination-access-denied', 'destination-access-denied', 'invalid-event']);
     expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: CN_SECRET });
     expect(output.lines.length).toBeGreaterThan(0);
     const logged = output.lines.join('\n');
@@ -504,5 +527,58 @@ describe('createReplicateHandler', () => {
       expect(attributes).not.toContain(secret);
     }
     expect(logged).toContain('SignatureDoesNotMatch');
+  });
+
+  describe('failure notifications', () => {
+    const TOPIC = 'arn:aws:sns:us-east-1:111122223333:replication-failures';
+    const notices = () => sns.commandCalls(PublishCommand).map((call) => ({ topic: call.args[0].input.TopicArn, notice: JSON.parse(call.args[0].input.Message!) as Record<string, unknown> }));
+
+    it('publishes one notice per dead-lettered record, with key, destination, reason and attempts', async () => {
+      // Prepare
+      copy.mockRejectedValueOnce(Object.assign(new Error('The storage class you specified is not valid'), { name: 'InvalidStorageClass', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+
+      // Act
+      await run(handlerWith({ failureTopicArn: TOPIC }), [recordA(), recordB()]);
+
+      // Assess
+      expect(notices()).toEqual([
+        {
+          topic: TOPIC,
+          notice: expect.objectContaining({ key: KEY_A, bucket: BUCKET, destinations: ['gov'], disposition: 'dead-lettered', reason: 'InvalidStorageClass', attempts: 1 }) as unknown,
+        },
+      ]);
+    });
+
+    it('publishes a notice when a transient failure meets the last receive, and still fails the record for the redrive', async () => {
+      // Prepare
+      copy.mockRejectedValue(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+      const lastTry = recordA();
+      lastTry.attributes.ApproximateReceiveCount = '5';
+      const earlier = recordB();
+      earlier.attributes.ApproximateReceiveCount = '4';
+
+      // Act
+      const result = await run(handlerWith({ failureTopicArn: TOPIC, maxReceiveCount: 5 }), [lastTry, earlier]);
+
+      // Assess
+      expect(result).toEqual(failures(lastTry, earlier));
+      expect(notices().map(({ notice }) => [notice.key, notice.disposition, notice.reason, notice.attempts])).toEqual([[KEY_A, 'retries-exhausted', 'TimeoutError', 5]]);
+    });
+
+    it('publishes nothing without a topic, and a failed publish loses no record', async () => {
+      // Prepare
+      copy.mockRejectedValue(Object.assign(new Error('The storage class you specified is not valid'), { name: 'InvalidStorageClass', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+      sns.on(PublishCommand).rejects(new Error('SNS is down'));
+
+      // Act
+      const without = await run(handlerWith(), [recordA()]);
+      const withBroken = await run(handlerWith({ failureTopicArn: TOPIC }), [recordB()]);
+
+      // Assess
+      expect(without).toEqual(failures());
+      expect(withBroken).toEqual(failures());
+      expect(dlqMessages()).toHaveLength(2);
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    });
   });
 });
