@@ -69,8 +69,8 @@ dist: build ## Deterministic zip dist/partition-s3-replicate-<hash>.zip
 demo: build ## Replicate a mix of objects between two local "partitions" and print a verdict
 	$(TEST_ENV) node scripts/demo.mjs
 
-bench: build ## Throughput and memory of the copy engine against peer tools, on local servers
+bench: build ## Throughput, CPU, requests per record, memory and cold start against rclone, on local servers
 	command -v rclone >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends rclone; }
-	$(TEST_ENV) node bench/copy.mjs
+	$(TEST_ENV) node bench/bench.mjs
 
 ci: lint test validate dist

@@ -11,16 +11,18 @@ import type { CopyRequest } from './types';
 import { bareEtag, compositeEtag } from './verify';
 
 export interface DonePart {
-  /** The part's ETag as the destination returned or listed it: CompleteMultipartUpload needs it. */
+  /**
+   * The part's ETag as the destination returned or listed it: CompleteMultipartUpload needs it,
+   * and unless SSE-KMS it is the MD5 of the bytes the destination verified against our signed hash.
+   */
   etag: string;
-  /** The part's MD5 (hex): what the object's composite ETag is made of unless SSE-KMS. */
-  md5Hex: string;
 }
 
 /**
  * Complete the upload and verify the result end to end with HeadObject (Ceph RGW returns an empty
  * ETag from CompleteMultipartUpload, so the ETag is read back): the size must be the source's, and
- * unless the object is SSE-KMS its ETag must be the composite MD5 of our parts. A replica that
+ * unless the object is SSE-KMS its ETag must be the composite of the ETags of the parts we sent
+ * (each part's bytes were verified on upload), so the replica is exactly those parts in order. A replica that
  * fails this is deleted, so that nothing mistakes it for a good copy, and IntegrityError is thrown.
  * The source's tags are then put on the written version.
  */
@@ -50,7 +52,7 @@ export async function completeUpload(
   );
 
   const size = request.source.version.size;
-  const expectedEtag = compositeEtag(numbers.map((n) => done.get(n)!.md5Hex));
+  const expectedEtag = compositeEtag(numbers.map((n) => bareEtag(done.get(n)!.etag)));
   const kms = (head.ServerSideEncryption ?? '').startsWith('aws:kms');
   const problem =
     numbers.length !== total

@@ -4,17 +4,16 @@ import { CopyCheckpointedError, IntegrityError } from '../errors';
 import { abortUpload } from './abort-upload';
 import type { DonePart } from './complete-upload';
 import { completeUpload } from './complete-upload';
-import { md5 } from './md5';
 import { openUpload } from './open-upload';
 import { PartBuffers } from './part-buffers';
+import { PAYLOAD_HASH_STEP, payloadHash } from './payload-hash';
 import { runPartPool } from './part-pool';
 import { readSource } from './source-read';
 import type { CopyRequest, CopyResult } from './types';
-import { bareEtag, isPlainMd5Etag } from './verify';
 
 /**
  * Resumable multipart copy: each part is a ranged, pinned GetObject read into one buffer and an
- * UploadPart with Content-MD5, at most `partsInFlight` at once. When the invocation runs short of
+ * UploadPart whose signed payload hash the destination verifies, at most `partsInFlight` at once. When the invocation runs short of
  * time it stops starting parts and throws CopyCheckpointedError, leaving upload and checkpoint for
  * the next attempt. An IntegrityError aborts the upload; any other error keeps it to resume.
  */
@@ -30,7 +29,7 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
   const done = new Map<number, DonePart>();
   for (const p of upload.listed) {
     if (p.partNumber >= 1 && p.partNumber <= total && p.size === partLength(p.partNumber)) {
-      done.set(p.partNumber, { etag: p.etag, md5Hex: bareEtag(p.etag) });
+      done.set(p.partNumber, { etag: p.etag });
     }
   }
   const missing = Array.from({ length: total }, (_, i) => i + 1).filter((n) => !done.has(n));
@@ -51,25 +50,20 @@ export async function copyMultipart(request: CopyRequest, partSize: number): Pro
   }
 
   async function uploadPart(partNumber: number, bytes: Buffer): Promise<void> {
-    const digest = md5(bytes);
-    const uploaded = await destination.client.send(
-      new UploadPartCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        UploadId: target.uploadId,
-        PartNumber: partNumber,
-        Body: bytes,
-        ContentLength: bytes.length,
-        ContentMD5: digest.toString('base64'),
-      }),
-      { abortSignal: signal },
-    );
-    const hex = digest.toString('hex');
-    if (isPlainMd5Etag(uploaded.ETag, uploaded.ServerSideEncryption) && bareEtag(uploaded.ETag) !== hex) {
-      throw new IntegrityError(`part ${partNumber} of ${target.key}: destination ETag ${uploaded.ETag}, sent MD5 ${hex}`);
-    }
+    // The signed payload hash is the part's integrity check (the destination verifies it); no
+    // Content-MD5 on top: one hash per byte instead of two.
+    const command = new UploadPartCommand({
+      Bucket: target.bucket,
+      Key: target.key,
+      UploadId: target.uploadId,
+      PartNumber: partNumber,
+      Body: bytes,
+      ContentLength: bytes.length,
+    });
+    command.middlewareStack.add(payloadHash(bytes), PAYLOAD_HASH_STEP);
+    const uploaded = await destination.client.send(command, { abortSignal: signal });
     if (!uploaded.ETag) throw new Error(`UploadPart ${partNumber} of ${target.key} returned no ETag`);
-    done.set(partNumber, { etag: uploaded.ETag, md5Hex: hex });
+    done.set(partNumber, { etag: uploaded.ETag });
   }
 
   function partLength(partNumber: number): number {

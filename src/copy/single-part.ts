@@ -2,6 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { IntegrityError } from '../errors';
 import { md5 } from './md5';
 import { objectAttributes } from './object-attributes';
+import { PAYLOAD_HASH_STEP, payloadHash } from './payload-hash';
 import { readSource } from './source-read';
 import { sourceTagging } from './source-tagging';
 import type { CopyRequest, CopyResult } from './types';
@@ -35,16 +36,15 @@ async function readAndPut(request: CopyRequest, buffer: Buffer | undefined): Pro
     );
   }
   const tags = await sourceTagging(source.client, version, response.TagCount ?? 0, signal);
-  const put = await destination.client.send(
-    new PutObjectCommand({
-      Bucket: destination.bucket,
-      Key: destination.key,
-      Body: bytes,
-      ContentLength: bytes.length,
-      ContentMD5: digest.toString('base64'),
-      ...objectAttributes(response, tags, request),
-    }),
-    { abortSignal: signal },
-  );
+  const command = new PutObjectCommand({
+    Bucket: destination.bucket,
+    Key: destination.key,
+    Body: bytes,
+    ContentLength: bytes.length,
+    ContentMD5: digest.toString('base64'),
+    ...objectAttributes(response, tags, request),
+  });
+  command.middlewareStack.add(payloadHash(bytes), PAYLOAD_HASH_STEP);
+  const put = await destination.client.send(command, { abortSignal: signal });
   return { versionId: put.VersionId, etag: put.ETag ?? '', bytes: bytes.length, parts: 1, resumed: false };
 }

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -173,6 +174,32 @@ describe('copyVersion between two local partitions', () => {
     const tags = await dst.send(new GetObjectTaggingCommand({ Bucket: dstBucket, Key: 'multi/tagged.bin', VersionId: result.versionId }));
     expect(tags.TagSet).toEqual([{ Key: 'a', Value: '1' }]);
     expect(await sha256OfObject(dst, dstBucket, 'multi/tagged.bin', result.versionId)).toEqual([sha256(body), body.length]);
+  });
+
+  it('has every part verified by the destination: a part whose bytes change after signing is refused', async () => {
+    // Prepare: a destination client that flips one byte of part 2 after the request was signed
+    const body = randomBytes(2 * PART + 99);
+    const version = await putSource('multi/tampered.bin', body);
+    const tampering = destS3Client();
+    const tamper: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => (args) => {
+      const request = args.request as { body?: unknown };
+      const input = args.input as { PartNumber?: number };
+      if (context.commandName === 'UploadPartCommand' && input.PartNumber === 2 && Buffer.isBuffer(request.body)) {
+        const altered = Buffer.from(request.body);
+        altered[1000] = altered[1000]! ^ 0xff;
+        request.body = altered;
+      }
+        return next(args);
+    };
+    tampering.middlewareStack.addRelativeTo(tamper, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'tamperAfterSigning' });
+
+    // Act
+    const copying = copyVersion({ ...request(version, 'multi/tampered.bin'), destination: { client: tampering, bucket: dstBucket, key: 'multi/tampered.bin' } });
+
+    // Assess: the upload is refused, and no replica exists
+    await expect(copying).rejects.toMatchObject({ name: 'XAmzContentSHA256Mismatch' });
+    await expect(dst.send(new HeadObjectCommand({ Bucket: dstBucket, Key: 'multi/tampered.bin' }))).rejects.toMatchObject({ name: 'NotFound' });
+    tampering.destroy();
   });
 
   it('resumes an interrupted copy, uploading only the missing parts, to a byte-identical object', async () => {

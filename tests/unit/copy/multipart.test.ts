@@ -18,7 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { copyVersion } from '../../../src/copy';
 import type { UploadCheckpoint } from '../../../src/copy/types';
 import { CopyCheckpointedError, IntegrityError, SourceAccessDeniedError } from '../../../src/errors';
-import { MemoryCheckpoints, MiB, bytesOf, copyRequest, md5Base64, md5Hex, offlineClient, s3Error, serveSource } from './fixtures';
+import { MemoryCheckpoints, MiB, bytesOf, copyRequest, md5Hex, offlineClient, s3Error, serveSource } from './fixtures';
 
 const sourceClient = offlineClient();
 const destClient = offlineClient();
@@ -54,7 +54,7 @@ describe('copyVersion of an object larger than one part', () => {
     destMock.reset();
   });
 
-  it('creates the upload with the attributes, checkpoints it, then copies pinned ranges with Content-MD5', async () => {
+  it('creates the upload with the attributes, checkpoints it, then copies pinned ranges, each with its signed payload hash', async () => {
     // Prepare
     const data = bytesOf(2 * PART + 12345);
     serveSource(sourceMock, data, { ETag: '"src-3"', ContentType: 'video/mp4', Metadata: { a: '1' }, TagCount: 1 });
@@ -91,10 +91,12 @@ describe('copyVersion of an object larger than one part', () => {
         Range,
       })),
     );
-    const uploads = destMock.commandCalls(UploadPartCommand).map((c) => c.args[0].input);
-    expect(uploads.map((u) => [u.PartNumber, u.ContentLength, u.ContentMD5, u.UploadId])).toEqual(
-      parts(data).map((p, i) => [i + 1, p.length, md5Base64(p), 'up-1']),
+    const uploads = destMock.commandCalls(UploadPartCommand).map((c) => c.args[0]);
+    expect(uploads.map(({ input: u }) => [u.PartNumber, u.ContentLength, u.ContentMD5, u.UploadId])).toEqual(
+      parts(data).map((p, i) => [i + 1, p.length, undefined, 'up-1']),
     );
+    // Each part is sent with its SHA-256 as the signed payload hash (tests/unit/copy/payload-hash.test.ts)
+    expect(uploads.map((command) => command.middlewareStack.identify().filter((m) => m.startsWith('payloadHash')))).toEqual(parts(data).map(() => ['payloadHash - build']));
     expect(destMock.commandCalls(HeadObjectCommand)[0]!.args[0].input).toEqual({
       Bucket: 'dst-bucket',
       Key: 'mirror/dir/file name.bin',
@@ -237,7 +239,7 @@ describe('copyVersion of an object larger than one part', () => {
     expect(destMock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.UploadId).toBe('up-old');
     expect(destMock.commandCalls(PutObjectTaggingCommand)).toHaveLength(0);
     // The source's tags were removed since the upload was created with them: so are the replica's.
-    expect(destMock.commandCalls(DeleteObjectTaggingCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: expect.any(String), Key: expect.any(String), VersionId: expect.any(String) }]);
+    expect(destMock.commandCalls(DeleteObjectTaggingCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: expect.any(String) as string, Key: expect.any(String) as string, VersionId: expect.any(String) as string }]);
     expect(result).toMatchObject({ resumed: true, parts: 2, etag: s3MultipartEtag(data) });
   });
 
