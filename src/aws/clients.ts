@@ -125,8 +125,10 @@ export function guardUncertainWrites(client: S3Client): void {
 }
 
 function isOutcomeUnknown(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name === 'AbortError' || isThrottlingError(error as never)) return false;
-  if ((error as { code?: string }).code === 'ECONNREFUSED') return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return (status !== undefined && status >= 500) || isTransientError(error as never);
+  // Duck-typed: network errors come from Node's core, which may be another realm than ours.
+  if (typeof error !== 'object' || error === null || !('name' in error)) return false;
+  const failure = error as { name: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (failure.name === 'AbortError' || isThrottlingError(failure as never) || failure.code === 'ECONNREFUSED') return false;
+  const status = failure.$metadata?.httpStatusCode;
+  return (status !== undefined && status >= 500) || isTransientError(failure as never);
 }

@@ -71,11 +71,13 @@ function isUploadOf(upload: NonNullable<KeyFacts['upload']>, entry: SourceEntry,
 
 const bare = (etag: string) => etag.replace(/"/g, '');
 
-/** A version whose one part cannot fit in the buffer budget: retrying cannot help. */
+/** A version whose buffer (the object itself, or one part of it) cannot fit in the budget: retrying cannot help. */
 function tooLarge(entry: SourceEntry, options: PlanOptions): string | undefined {
-  if (entry.kind !== 'version' || partSize(entry.size) <= options.memoryBudgetBytes) return undefined;
-  const neededMb = Math.ceil((2 * partSize(entry.size)) / (1024 * 1024)) + 256;
-  return `${entry.size} bytes need ${partSize(entry.size) / (1024 * 1024)} MiB parts: give the function at least ${neededMb} MB of memory`;
+  const part = partSize(entry.size);
+  const buffer = Math.min(entry.size, part);
+  if (entry.kind !== 'version' || buffer <= options.memoryBudgetBytes) return undefined;
+  const neededMb = Math.ceil((2 * buffer) / (1024 * 1024)) + 256;
+  return `${entry.size} bytes need a ${Math.ceil(buffer / (1024 * 1024))} MiB buffer: give the function at least ${neededMb} MB of memory`;
 }
 
 /** Copy a version, or record why it cannot be. */
@@ -169,7 +171,8 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
 
   // Walk the destination's window against what it must hold: keep what matches in order, remove the rest.
   let next = 0;
-  const matched = new Set<string>();
+  // The anchor is mirrored already: another mirror of it above is a duplicate.
+  const matched = new Set<string>(anchor ? [anchor.entry.identity] : []);
   const kept: Classified[] = [];
   for (const item of above) {
     const want = wanted[next];
@@ -215,7 +218,14 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   if (appended.length === 0 && current && top && needsOnTop(current, top, options, mappings)) {
     const action = copyOrRecord(current, options, 'entries that stay sit above its mirror: the current must be on top');
     actions.push(action);
-    if (action.kind !== 'unreplicable') appended.push(current);
+    if (action.kind !== 'unreplicable') {
+      appended.push(current);
+      // Its mirror below them becomes a second one once the copy is on top.
+      const earlier = anchor?.entry.identity === current.identity ? anchor.destinationVersionId : kept.find((c) => c.identity === current.identity)?.entry.versionId;
+      if (earlier !== undefined && options.permanentDeletes) {
+        actions.push({ kind: 'delete-version', versionId: earlier, mirrorOf: current.identity, why: `${earlier} mirrors the current below entries that stay; the new copy on top replaces it` });
+      }
+    }
   }
 
   // Below the anchor (as far as it was read): mirrors of source entries that no longer exist, and
