@@ -40,7 +40,7 @@ async function mapItems(p: Pipeline, key: string) {
   const { Items } = await documents().send(
     new QueryCommand({ TableName: p.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `gov#${p.sourceBucket}/${key}` }, ConsistentRead: true }),
   );
-  return Items ?? [];
+  return (Items ?? []).map((item) => ({ ...item, pk: String(item.pk), sk: String(item.sk) }));
 }
 
 describe('the planner against real servers', () => {
