@@ -16,6 +16,14 @@ module.exports = {
       setupFiles: ['<rootDir>/tests/helpers/require-local-env.ts'],
       slowTestThreshold: 30,
     },
+    {
+      // The fault suite's harness and its short run (fixed seeds) against the local servers.
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      setupFiles: ['<rootDir>/tests/helpers/require-local-env.ts'],
+      slowTestThreshold: 60,
+    },
   ],
   reporters: ['default', ['jest-junit', { outputDirectory: 'reports', outputName: 'tests.xml', addFileAttribute: 'true' }]],
   testTimeout: 120000,

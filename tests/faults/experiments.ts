@@ -5,6 +5,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { Message } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { createStateTable, dynamoDbClient, localEnv } from '../helpers/local-env';
 import type { Pipeline, PipelineOptions } from '../helpers/pipeline';
@@ -14,7 +16,7 @@ import { takeAll } from '../helpers/poller';
 import { uploadAndEvent } from '../helpers/s3-events';
 import { accountEvents, checkKeys } from './checks';
 import { ChildFunction } from './child-function';
-import { SourceDriver } from './driver';
+import { FAULT_KEYS, SourceDriver } from './driver';
 import type { ProxyOptions } from './proxy';
 import { FaultProxy, isCompleteUpload, isObjectWrite, isStateWrite, isUploadPart } from './proxy';
 import { Random } from './random';
@@ -27,6 +29,8 @@ export type ExperimentName = (typeof EXPERIMENTS)[number];
 
 export interface RunOptions {
   operations: number;
+  /** How many of the ~20 odd key names to use (fewer: more history per key). */
+  keys?: number;
   /** Bound on the whole run's draining. */
   maxDrainMs?: number;
   log?: (line: string) => void;
@@ -42,6 +46,8 @@ export interface RunStats {
   /** Records received again after a failed or lost invocation. */
   retries: number;
   requeues: number;
+  /** DLQ messages sent back to the queue once the faults stopped (what an operator does). */
+  redriven: number;
   deadLettered: Record<string, number>;
   keysDiverged: number;
   duplicateVersions: number;
@@ -161,13 +167,17 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
   }
   const poller = p.poller({ batchSize: 10, functionTimeoutMs: 60_000, ...(invoke && { invoke }) });
   const relayed = new Set<string>();
-  const driver = new SourceDriver(p.source, p.sourceBucket, random.fork(7), { multipartChance: experiment === 'rgw-kill' ? 0 : 0.04 });
+  const driver = new SourceDriver(p.source, p.sourceBucket, random.fork(7), {
+    keys: FAULT_KEYS.slice(0, options.keys ?? FAULT_KEYS.length),
+    multipartChance: experiment === 'rgw-kill' ? 0 : 0.04,
+  });
   const details: string[] = [];
+  const firstDlq: Message[] = [];
   let events = 0;
   try {
     if (killer) events += await bigObjectsThroughKills(ctx, killer, poller, relayed, options);
-    const onStep = async (i: number) => {
-      if (experiment === 'rotation') await rotation!.step(i, options.operations, faults);
+    const onStep = async (i: number, flush: () => Promise<void>) => {
+      if (experiment === 'rotation') await rotation!.step(i, options.operations, faults, flush);
       if (experiment === 'table-loss' && i === Math.floor(options.operations / 2)) {
         await dynamoDbClient().send(new DeleteTableCommand({ TableName: p.tableName }));
         await createStateTable(dynamoDbClient(), p.tableName);
@@ -175,6 +185,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
       }
     };
     events += await workload(ctx, driver, poller, relayed, options, onStep);
+    firstDlq.push(...(await redriveDlq(p, poller, relayed, options)));
   } catch (error) {
     details.push(`run stopped: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
@@ -183,7 +194,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
     for (const proxy of proxies) proxy.setEnabled(false);
   }
 
-  const dlqMessages = await takeAll(p.sqs, p.dlqUrl);
+  const dlqMessages = [...firstDlq, ...(await takeAll(p.sqs, p.dlqUrl))];
   const leftovers = await takeAll(p.sqs, p.queueUrl);
   const keys = [...driver.keys, ...(experiment === 'rgw-kill' ? BIG_KEYS : [])];
   const found = await checkKeys(p, keys);
@@ -204,6 +215,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
     invocations: poller.stats.invocations,
     retries: poller.stats.redeliveries,
     requeues: poller.deliveries.filter((d) => d.requeuedFrom !== undefined).length,
+    redriven: firstDlq.length,
     deadLettered: Object.fromEntries(accounting.deadLettered),
     keysDiverged: found.keysDiverged,
     duplicateVersions: found.duplicateVersions,
@@ -212,7 +224,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
     danglingMapEntries: found.danglingMapEntries,
     dlqWithoutReason: accounting.dlqWithoutReason,
     lostEvents: accounting.lostEvents + leftovers.length,
-    extra: { ...extra, ...(child && { coldStarts: child.coldStarts }) },
+    extra: { ...extra, ...(child && { 'cold starts': child.coldStarts }), ...(rotation && { 'secret reads': p.secretReads() }) },
     peakRssMiB: Math.round(rssKiB / 1024),
     seconds: Math.round((Date.now() - started) / 100) / 10,
     details: [...details, ...found.details, ...accounting.details],
@@ -224,7 +236,14 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
  * out of order and duplicated (the same event id, which the FIFO queue drops, and a new one, as
  * after the 5-minute deduplication window). Then everything is relayed and the queue drained.
  */
-async function workload(ctx: Context, driver: SourceDriver, poller: Poller, relayed: Set<string>, options: RunOptions, onStep: (i: number) => Promise<void>): Promise<number> {
+async function workload(
+  ctx: Context,
+  driver: SourceDriver,
+  poller: Poller,
+  relayed: Set<string>,
+  options: RunOptions,
+  onStep: (i: number, flush: () => Promise<void>) => Promise<void>,
+): Promise<number> {
   const { p, random } = ctx;
   const pending: unknown[] = [];
   let events = 0;
@@ -249,7 +268,7 @@ async function workload(ctx: Context, driver: SourceDriver, poller: Poller, rela
     const deadline = Date.now() + (options.maxDrainMs ?? 600_000);
     for (let i = 0; i < options.operations && Date.now() < deadline; i++) {
       pending.push(...(await driver.step()));
-      await onStep(i);
+      await onStep(i, () => flush(1));
       if (random.chance(0.3)) await flush(0.6);
     }
     await flush(1);
@@ -259,6 +278,24 @@ async function workload(ctx: Context, driver: SourceDriver, poller: Poller, rela
   }
   await poller.drain({ maxMs: options.maxDrainMs ?? 600_000, maxReceives: 20_000 });
   return events;
+}
+
+/**
+ * The operator's redrive once the faults are over: every DLQ message back to the main queue, in
+ * its key's group, then drained. A dead-lettered event must converge then; its DLQ message (with
+ * its reason) is still counted. Returns the messages taken off the DLQ.
+ */
+async function redriveDlq(p: Pipeline, poller: Poller, relayed: Set<string>, options: RunOptions): Promise<Message[]> {
+  const dead = await takeAll(p.sqs, p.dlqUrl);
+  if (dead.length === 0) return dead;
+  for (const m of dead) {
+    const { MessageId } = await p.sqs.send(
+      new SendMessageCommand({ QueueUrl: p.queueUrl, MessageBody: m.Body, MessageGroupId: m.Attributes?.MessageGroupId ?? 'redrive', MessageDeduplicationId: `redrive-${m.MessageId}` }),
+    );
+    relayed.add(MessageId!);
+  }
+  await poller.drain({ maxMs: options.maxDrainMs ?? 600_000, maxReceives: 20_000 });
+  return dead;
 }
 
 /** The same S3 event with another id: EventBridge's at-least-once delivery after SQS forgot the first. */
@@ -369,18 +406,20 @@ class Rotation {
   }
 
   /** Graceful at a third (new key in the secret, then the old one removed), harsh at two thirds (old key removed first). */
-  public async step(i: number, total: number, faults: Map<string, number>): Promise<void> {
+  public async step(i: number, total: number, faults: Map<string, number>, flush: () => Promise<void>): Promise<void> {
     const third = Math.max(1, Math.floor(total / 3));
     if (i === third) {
       const old = this.current;
       this.current = await this.create(2);
-      await sleep(200);
+      await flush(); // the warm handler still holds the old key: work arrives before it is removed
+      await sleep(300);
       await this.remove(old.accessKeyId);
       bump(faults, 'key rotated (graceful)');
     }
     if (i === 2 * third) {
       await this.remove(this.current.accessKeyId);
-      await sleep(1_500); // work arrives while the secret still names the removed key
+      await flush(); // work arrives while the secret still names the removed key
+      await sleep(2_000);
       this.current = await this.create(3);
       bump(faults, 'key rotated (harsh)');
     }

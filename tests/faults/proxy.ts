@@ -157,5 +157,6 @@ export function isCompleteUpload(info: RequestInfo): boolean {
 }
 
 export function isStateWrite(info: RequestInfo): boolean {
-  return info.target === 'DynamoDB_20120810.PutItem' || info.target === 'DynamoDB_20120810.DeleteItem';
+  const writes = ['PutItem', 'DeleteItem', 'UpdateItem', 'BatchWriteItem', 'TransactWriteItems'];
+  return writes.some((op) => info.target === `DynamoDB_20120810.${op}`);
 }

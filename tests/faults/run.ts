@@ -28,7 +28,7 @@ const fmt = (record: Record<string, number>) =>
 
 /** The table of the issue: one row per run. */
 export function table(runs: readonly RunStats[]): string {
-  const header = ['experiment', 'seed', 'ops', 'events', 'faults injected', 'invocations', 'retries', 'requeues', 'dead-lettered', 'diverged', 'dup', 'orphan', 'dangling map', 'no reason', 'lost', 'peak RSS', 's'];
+  const header = ['experiment', 'seed', 'ops', 'events', 'faults injected', 'invocations', 'retries', 'requeues', 'dead-lettered (redriven)', 'diverged', 'dup', 'orphan', 'dangling map', 'no reason', 'lost', 'peak RSS', 's'];
   const rows = runs.map((r) => [
     r.experiment,
     String(r.seed),
@@ -38,7 +38,7 @@ export function table(runs: readonly RunStats[]): string {
     String(r.invocations),
     String(r.retries),
     String(r.requeues),
-    fmt(r.deadLettered),
+    `${fmt(r.deadLettered)}${r.redriven > 0 ? ` (${r.redriven})` : ''}`,
     String(r.keysDiverged),
     String(r.duplicateVersions),
     String(r.orphanVersions),
@@ -61,11 +61,13 @@ export async function main(): Promise<number> {
       const stats = await runExperiment(experiment, seed, { operations, log: (line) => console.log(`  ${line}`) });
       runs.push(stats);
       const bad = violations(stats);
-      console.log(`  ${bad === 0 ? 'ok' : `${bad} VIOLATIONS`} in ${stats.seconds} s${Object.keys(stats.extra).length ? `; ${fmt(stats.extra)}` : ''}`);
+      const extra = Object.entries(stats.extra).map(([k, n]) => `${k} ${n}`);
+      console.log(`  ${bad === 0 ? 'ok' : `${bad} VIOLATIONS`} in ${stats.seconds} s${extra.length ? `; ${extra.join(', ')}` : ''}`);
       for (const line of stats.details.slice(0, 12)) console.log(`    ${line}`);
     }
   }
   console.log(`\n${table(runs)}\n`);
+  console.log('dead-lettered: DLQ messages by reason; (redriven): of them, sent back to the queue once the faults stopped, as an operator would, before the checks.');
   console.log('dup/orphan: destination versions that copy one source version twice / copy none; dangling map: version-map entries pointing at no destination version (of all entries); no reason: DLQ messages without a reason attribute; lost: relayed events neither done nor dead-lettered.');
   const total = runs.reduce((n, r) => n + violations(r), 0);
   console.log(total === 0 ? `fault suite: ${runs.length} runs, every invariant held` : `fault suite: ${total} violations in ${runs.filter((r) => violations(r) > 0).length} of ${runs.length} runs`);
