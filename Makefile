@@ -1,7 +1,7 @@
 # partition-s3-replicate: build, test and package the Lambda, and check the Terraform module.
 # `make help` lists the targets.
 
-.PHONY: all help clean build lint test test-unit test-integration validate dist demo bench \
+.PHONY: all help clean build lint test test-unit test-integration test-faults validate dist demo bench \
         lint-report test-report ci
 
 SHELL := /bin/bash
@@ -46,7 +46,7 @@ lint-report: .lint-setup ## eslint as JUnit XML in reports/lint.xml
 	status=0; npx eslint . --format junit --output-file reports/lint.xml || status=$$?; \
 	node scripts/check-junit.mjs reports/lint.xml; exit $$status
 
-test: .test-setup ## The whole suite: unit tests, then integration tests against local servers
+test: .test-setup ## The whole suite: unit, integration and a short fault run (fixed seeds) against local servers
 	$(TEST_ENV) npx jest
 
 test-unit: .test-setup ## Unit tests only (no servers)
@@ -54,6 +54,10 @@ test-unit: .test-setup ## Unit tests only (no servers)
 
 test-integration: .test-setup ## Integration tests against the local servers
 	$(TEST_ENV) npx jest --selectProjects integration
+
+# FAULT_EXPERIMENTS (proxy,crash,rgw-kill,rotation,table-loss), FAULT_SEEDS (1,2,3), FAULT_OPS (200)
+test-faults: .test-setup ## Every fault experiment, several seeds, then the table (minutes)
+	$(TEST_ENV) node tests/faults/run.mjs
 
 test-report: .test-setup ## The whole suite with JUnit XML in reports/tests.xml
 	mkdir -p reports
