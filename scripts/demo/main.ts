@@ -1,6 +1,7 @@
 // The demo behind `make demo`: a realistic mix of changes on the source "partition", their
-// EventBridge events delivered shuffled and duplicated through the real relay and replicate
-// handlers, then a per-key table of source and destination state and a verdict.
+// EventBridge events delivered shuffled and duplicated through the real relay, the real FIFO queue
+// (fauxqs), the event-source-mapping poller and the real replicate handler, then a per-key table
+// of source and destination state and a verdict.
 import './env';
 import { Readable } from 'node:stream';
 import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
@@ -74,7 +75,7 @@ export async function main(): Promise<number> {
     const delivered = [...events, ...events.filter((_, i) => i % 4 === 0)];
     const rand = (() => { let s = 7; return () => ((s = (s * 16807) % 2147483647) / 2147483647); })();
     for (let i = delivered.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [delivered[i], delivered[j]] = [delivered[j], delivered[i]]; }
-    console.log(`${events.length} source changes; delivering ${delivered.length} events (shuffled, ${delivered.length - events.length} duplicates) in batches of 5\n`);
+    console.log(`${events.length} source changes; relaying ${delivered.length} events (shuffled, ${delivered.length - events.length} duplicates) to the FIFO queue; the poller delivers batches of up to 5\n`);
 
     const actions = new Map<string, string[]>();
     const write = process.stdout.write.bind(process.stdout);
@@ -90,12 +91,16 @@ export async function main(): Promise<number> {
       return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
     });
     const copyStarted = Date.now();
+    let poller;
     try {
-      await p.deliver(delivered, { batchSize: 5 });
+      // relay -> SQS FIFO queue -> poller (as Lambda's event source mapping) -> replicate
+      for (const event of delivered) await p.send(event);
+      poller = await p.drain({ batchSize: 5, maxMs: 600_000 });
     } finally {
       process.stdout.write = write;
     }
     const copySeconds = (Date.now() - copyStarted) / 1000;
+    const { invocations, records, redeliveries } = poller.stats;
 
     const keys = [...new Set(events.map((e) => decodeURIComponent((e as { detail: { object: { key: string } } }).detail.object.key.replace(/\+/g, ' '))))].sort();
     const rows: string[][] = [['key', 'source', 'destination', 'actions', 'converged']];
@@ -112,6 +117,7 @@ export async function main(): Promise<number> {
       if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     }
     console.log(`\n(v = object versions, m = delete markers; sha256 of the current bytes, which must match on both sides)`);
+    console.log(`queue: ${delivered.length} events relayed, ${records} records delivered (the FIFO queue drops duplicate event ids) in ${invocations} invocations, ${redeliveries} redelivered`);
     console.log(`replication took ${copySeconds.toFixed(1)} s; demo ${((Date.now() - started) / 1000).toFixed(1)} s; DLQ messages: ${p.dlq.length}`);
     const ok = converged === keys.length && p.dlq.length === 0;
     console.log(ok ? `\nVERDICT: all ${keys.length} keys converged` : `\nVERDICT: ${keys.length - converged} of ${keys.length} keys did NOT converge`);
