@@ -2,12 +2,14 @@
 // The AWS SDK is bundled (no externals), so the versions in package-lock.json are the ones that run,
 // not whatever SDK the Lambda runtime ships. The output depends only on the repository's contents:
 // paths are relative to the repository root, so two checkouts in different places give the same bytes.
-import { readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI_ENTRY = 'src/cli/entry.ts';
+const CLI_BUNDLE = 'build/cli/partition-s3-replicate.js';
 
 const buildOptions = {
   absWorkingDir: root,
@@ -35,6 +37,12 @@ try {
   rmSync(join(root, 'build'), { recursive: true, force: true }); // no stale bundle of a deleted handler
   await build({ ...buildOptions, entryPoints });
   const names = entryPoints.map((p) => `build/${p.slice('src/handlers/'.length, -3)}.js`);
+  // The CLI (package.json "bin"), for Node 20 and up; in build/cli/, so not in the Lambda zip.
+  if (existsSync(join(root, CLI_ENTRY))) {
+    await build({ ...buildOptions, target: 'node20', entryPoints: [CLI_ENTRY], outdir: undefined, outfile: CLI_BUNDLE, banner: { js: '#!/usr/bin/env node' } });
+    chmodSync(join(root, CLI_BUNDLE), 0o755);
+    names.push(CLI_BUNDLE);
+  }
   console.log(`build: ${names.join(' ')} in ${Date.now() - started} ms`);
 } catch (err) {
   console.error(`build: failed: ${err.message}`);

@@ -1,0 +1,101 @@
+import { formatPlan } from '../../core/format-plan';
+import type { KeyStatus } from '../../core/planner';
+import { KeyEngine } from '../../backfill/engine';
+import type { CliContext } from '../context';
+import { EXIT } from '../context';
+import { forEachPair } from './pairs';
+
+export interface ConvergeOptions {
+  prefix: string;
+  history?: 'all' | 'latest';
+  concurrency: number;
+  /** reconcile: also visit keys only the destination has. */
+  extras: boolean;
+  deleteExtras?: boolean;
+  force?: boolean;
+}
+
+export interface Tally {
+  destination: string;
+  keys: number;
+  /** What was done, per key: copied, marker, deleted, tags, in-sync. */
+  outcomes: Record<string, number>;
+  versionsCopied: number;
+  bytes: number;
+  /** Keys the run could not finish, and those it left different (extras not deleted, unreplicable versions). */
+  failed: { key: string; error: string }[];
+  left: { key: string; status: KeyStatus; plan: string[] }[];
+}
+
+export interface ConvergeResult {
+  seconds: number;
+  destinations: Tally[];
+  unfinished: number;
+}
+
+const LEFT_LIMIT = 1000;
+
+/**
+ * `backfill` (direct) and `reconcile`: the replicate function's engine on every key under the
+ * prefix, `concurrency` at a time. Resumable by construction: a key in sync plans nothing, so a
+ * rerun after an interruption does only what is left. A key that fails is reported and the run
+ * goes on. Keys only on the destination (reconcile) are planned without executing unless
+ * --delete-extras, and even then only replicas are deleted unless --force.
+ */
+export async function runConverge(ctx: CliContext, options: ConvergeOptions): Promise<number> {
+  const engine = new KeyEngine(ctx);
+  const tallies: Tally[] = [];
+  const started = Date.now();
+  for (const destination of ctx.config.destinations) {
+    const tally: Tally = { destination: destination.id, keys: 0, outcomes: {}, versionsCopied: 0, bytes: 0, failed: [], left: [] };
+    const progress = ctx.out.progress(`${options.extras ? 'reconcile' : 'backfill'} ${destination.id}`);
+    await forEachPair(ctx, destination, options.prefix, options.concurrency, async (pair) => {
+      const onlyAtDestination = pair.source === undefined;
+      if (onlyAtDestination && !options.extras) return;
+      tally.keys += 1;
+      const act = !onlyAtDestination || options.deleteExtras === true;
+      try {
+        const result = await engine.run(
+          destination,
+          {
+            key: pair.key,
+            compareTags: true,
+            ...(options.history !== undefined && { history: options.history }),
+            ...(onlyAtDestination && { deleteForeign: options.force === true }),
+            dryRun: !act,
+          },
+          // Extras are deleted on request even where the destination keeps deletes off.
+          onlyAtDestination && act ? { permanentDeletes: true } : {},
+        );
+        const { outcome, plan } = result;
+        const done = act ? outcome.action : 'in-sync';
+        tally.outcomes[done] = (tally.outcomes[done] ?? 0) + 1;
+        tally.versionsCopied += act ? outcome.versionsCopied : 0;
+        tally.bytes += act ? outcome.bytes : 0;
+        // What stays different after this run: a plan that was not executed, or reports only.
+        const remaining = act ? plan.actions.filter((a) => a.kind === 'report' || a.kind === 'unreplicable') : plan.actions;
+        if (remaining.length > 0 && tally.left.length < LEFT_LIMIT) tally.left.push({ key: pair.key, status: plan.status, plan: formatPlan({ ...plan, actions: remaining }) });
+      } catch (error) {
+        tally.failed.push({ key: pair.key, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      }
+      progress.tick();
+    }).finally(() => progress.stop());
+    tallies.push(tally);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  let unfinished = 0;
+  for (const t of tallies) {
+    unfinished += t.failed.length + t.left.length;
+    const outcomes = Object.entries(t.outcomes).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing';
+    ctx.out.line(`destination ${t.destination}: ${t.keys} key(s) in ${seconds.toFixed(1)} s: ${outcomes}; ${t.versionsCopied} version(s), ${t.bytes} bytes copied`);
+    for (const f of t.failed) ctx.out.line(`  failed  ${JSON.stringify(f.key)}: ${f.error}`);
+    for (const l of t.left) {
+      ctx.out.line(`  left    ${JSON.stringify(l.key)} (${l.status})`);
+      for (const line of l.plan) ctx.out.line(`      ${line}`);
+    }
+  }
+  if (unfinished > 0) ctx.out.line(`${unfinished} key(s) left to do: rerun to resume (keys in sync are skipped), or see \`status KEY\``);
+  const result: ConvergeResult = { seconds, destinations: tallies, unfinished };
+  ctx.out.result(result);
+  return unfinished === 0 ? EXIT.done : EXIT.differences;
+}
