@@ -243,3 +243,34 @@ describe('the planner against real servers', () => {
     expect(await history(p, 'gone')).toEqual({ versions: 0, markers: 0 });
   });
 });
+
+describe('the time budget', () => {
+  let p: Pipeline;
+  afterEach(async () => {
+    await p?.cleanup();
+  });
+
+  it('stops between actions when time runs short, records what is done, and the re-queued message finishes', async () => {
+    // Prepare: five versions pending; the first invocation has time for two copies only
+    let copies = 0;
+    p = await createPipeline({ copy: (request, real) => real(request).finally(() => (copies += 1)) });
+    const puts = [];
+    for (let i = 1; i <= 5; i++) puts.push(await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'many', Body: `version ${i}` }));
+    const record = await p.relay(puts[4]!.event);
+
+    // Act
+    const first = await p.replicate([record], () => (copies < 2 ? 900_000 : 1_000));
+    const requeued = p.takeRequeued();
+    const afterFirst = await history(p, 'many');
+    const second = await p.replicate(requeued);
+
+    // Assess: acked and re-queued, not failed; two copies recorded, the rest done by the next invocation
+    expect(first.batchItemFailures).toEqual([]);
+    expect(requeued.map((r) => r.body)).toEqual([record.body]);
+    expect(afterFirst).toEqual({ versions: 2, markers: 0 });
+    expect((await mapItems(p, 'many')).filter((item) => item.sk.startsWith('V#')).length).toBe(5);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(await replicaSources(p.dest, p.destBucket, 'many')).toEqual(puts.map((x) => x.result.VersionId));
+    expect(copies).toBe(5);
+  });
+});
