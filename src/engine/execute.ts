@@ -152,7 +152,7 @@ const UNREPLICABLE_DESTINATION_FAULTS = new Set(['MetadataTooLarge', 'KeyTooLong
 function unreplicableReason(error: unknown): string | undefined {
   const permanent = classify(error);
   if (!permanent) return undefined;
-  if (['source-access-denied', 'source-archived', 'insufficient-memory'].includes(permanent.reason)) return permanent.reason;
+  if (['source-access-denied', 'source-archived', 'source-sse-c', 'insufficient-memory'].includes(permanent.reason)) return permanent.reason;
   if (UNREPLICABLE_DESTINATION_FAULTS.has(permanent.reason)) return permanent.reason;
   return undefined;
 }

@@ -1,4 +1,5 @@
 import '../helpers/quiet-powertools';
+import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
   HeadObjectCommand,
@@ -14,7 +15,7 @@ import { Random } from '../faults/random';
 import type { Pipeline } from '../helpers/pipeline';
 import { createPipeline, currentObject, replicaSources, sourceVersionIds } from '../helpers/pipeline';
 import { dynamoDbClient, localEnv } from '../helpers/local-env';
-import { deleteAndEvent, putAndEvent, putTagsAndEvent } from '../helpers/s3-events';
+import { deleteAndEvent, objectCreated, putAndEvent, putTagsAndEvent } from '../helpers/s3-events';
 
 /**
  * The failures of issue #8 that a local server can show, each against Ceph RGW, dynalite and the
@@ -66,6 +67,32 @@ describe('the planner against real servers', () => {
     await expectCurrentEqual(p, 'k');
     expect(p.dlq).toEqual([]);
     expect(await mapItems(p, 'k')).toContainEqual(expect.objectContaining({ sk: `V#${v2.result.VersionId}`, unreplicable: 'insufficient-memory' }));
+  });
+
+  it('records a version encrypted with a customer key (SSE-C) as unreplicable instead of dead-lettering the key', async () => {
+    // Prepare
+    p = await createPipeline();
+    const customerKey = Buffer.alloc(32, 7);
+    const v1 = await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'c', Body: 'plain one' });
+    const sealed = {
+      Bucket: p.sourceBucket,
+      Key: 'c',
+      SSECustomerAlgorithm: 'AES256',
+      SSECustomerKey: customerKey.toString('base64'),
+      SSECustomerKeyMD5: createHash('md5').update(customerKey).digest('base64'),
+    };
+    const put = await p.source.send(new PutObjectCommand({ ...sealed, Body: 'sealed' }));
+    const v2 = { result: put, event: objectCreated(p.sourceBucket, 'c', { ETag: put.ETag, VersionId: put.VersionId, $metadata: put.$metadata }, 6) };
+    const v3 = await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'c', Body: 'plain three' });
+
+    // Act: the events newest first
+    await p.deliver([v3.event, v2.event, v1.event]);
+
+    // Assess
+    expect(await replicaSources(p.dest, p.destBucket, 'c')).toEqual([v1.result.VersionId, v3.result.VersionId]);
+    await expectCurrentEqual(p, 'c');
+    expect(p.dlq).toEqual([]);
+    expect(await mapItems(p, 'c')).toContainEqual(expect.objectContaining({ sk: `V#${v2.result.VersionId}`, unreplicable: 'source-sse-c' }));
   });
 
   it.each([

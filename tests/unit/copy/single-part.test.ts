@@ -1,4 +1,4 @@
-import { GetObjectCommand, GetObjectTaggingCommand, InvalidObjectState, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, InvalidObjectState, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { copyVersion } from '../../../src/copy';
 import { IntegrityError, PermanentError, SourceAccessDeniedError } from '../../../src/errors';
@@ -180,6 +180,32 @@ describe('copyVersion of an object that fits in one part', () => {
     // Assess
     await expect(copy).rejects.toThrow(PermanentError);
     await expect(copy).rejects.toMatchObject({ reason: 'source-archived' });
+  });
+
+  it.each([
+    ['AWS', 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.'],
+    ['Ceph RGW', 'InvalidArgument', 'Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.'],
+  ])('turns an SSE-C source (%s wording) into a permanent source-sse-c error', async (_server, name, message) => {
+    // Prepare
+    sourceMock.on(GetObjectCommand).rejects(new S3ServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const copy = copyVersion(copyRequest(sourceClient, destClient, bytesOf(10)));
+
+    // Assess
+    await expect(copy).rejects.toMatchObject({ reason: 'source-sse-c' });
+  });
+
+  it('lets another InvalidArgument through as it is', async () => {
+    // Prepare
+    const other = new S3ServiceException({ name: 'InvalidArgument', message: 'Invalid version id specified', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    sourceMock.on(GetObjectCommand).rejects(other);
+
+    // Act
+    const copy = copyVersion(copyRequest(sourceClient, destClient, bytesOf(10)));
+
+    // Assess
+    await expect(copy).rejects.toBe(other);
   });
 
   it('lets a failed If-Match precondition through unchanged for the caller to re-plan', async () => {
