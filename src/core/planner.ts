@@ -172,7 +172,8 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   // Walk the destination's window against what it must hold: keep what matches in order, remove the rest.
   let next = 0;
   // The anchor is mirrored already: another mirror of it above is a duplicate.
-  const matched = new Set<string>(anchor ? [anchor.entry.identity] : []);
+  // Which destination version mirrors each source entry that stays: the anchor's, then what is kept.
+  const keeperOf = new Map<string, string>(anchor ? [[anchor.entry.identity, anchor.destinationVersionId]] : []);
   const kept: Classified[] = [];
   for (const item of above) {
     const want = wanted[next];
@@ -180,27 +181,34 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
       if (mappings.get(want.identity)?.destinationVersionId !== item.entry.versionId) {
         actions.push({ kind: 'map', identity: want.identity, destinationVersionId: item.entry.versionId, deleteMarker: want.kind === 'marker', why: 'the destination already mirrors it; the map did not say so' });
       }
-      matched.add(want.identity);
+      keeperOf.set(want.identity, item.entry.versionId);
       next += 1;
-      kept.push(item);
+      kept.push({ ...item, identity: want.identity });
       continue;
     }
     const id = item.identity;
-    const problem = classify(item, id, matched, wanted.slice(next), isGone);
-    if (problem === undefined) {
+    const problem = classify(item, id, keeperOf, wanted.slice(next), isGone);
+    if (problem === undefined && id !== undefined) {
       // A mirror of an existing source entry we do not want here (older history, a mode change): keep it.
-      if (id !== undefined && mappings.get(id)?.destinationVersionId === undefined) {
+      if (mappings.get(id)?.destinationVersionId === undefined) {
         actions.push({ kind: 'map', identity: id, destinationVersionId: item.entry.versionId, deleteMarker: item.entry.kind === 'marker', why: 'the destination mirrors this older source entry; the map did not say so' });
       }
+      keeperOf.set(id, item.entry.versionId);
       kept.push(item);
       continue;
     }
-    const deletable = options.permanentDeletes && (problem !== 'foreign' || options.deleteForeign === true);
+    const found: Problem = problem ?? 'foreign';
+    const deletable = options.permanentDeletes && (found !== 'foreign' || options.deleteForeign === true);
     if (deletable) {
-      actions.push({ kind: 'delete-version', versionId: item.entry.versionId, ...(id !== undefined && { mirrorOf: id }), why: describeProblem(problem, item) });
-      if (id !== undefined && mappings.get(id)?.destinationVersionId === item.entry.versionId) actions.push({ kind: 'unmap', identity: id, why: 'its mirror is deleted' });
+      actions.push({ kind: 'delete-version', versionId: item.entry.versionId, ...(id !== undefined && { mirrorOf: id }), why: describeProblem(found, item) });
+      if (id !== undefined && mappings.get(id)?.destinationVersionId === item.entry.versionId) {
+        // The map named the second mirror: it names the one that stays, or nothing.
+        const keeper = found === 'duplicate' ? keeperOf.get(id) : undefined;
+        if (keeper !== undefined && keeper !== item.entry.versionId) actions.push({ kind: 'map', identity: id, destinationVersionId: keeper, deleteMarker: item.entry.kind === 'marker', why: 'the map named the mirror deleted as a duplicate' });
+        else actions.push({ kind: 'unmap', identity: id, why: 'its mirror is deleted' });
+      }
     } else {
-      actions.push({ kind: 'report', problem, versionId: item.entry.versionId, ...(id !== undefined && { identity: id }), why: `${describeProblem(problem, item)}; left in place` });
+      actions.push({ kind: 'report', problem: found, versionId: item.entry.versionId, ...(id !== undefined && { identity: id }), why: `${describeProblem(found, item)}; left in place` });
       kept.push(item);
     }
   }
@@ -208,20 +216,21 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   // What is still missing goes on top, oldest first.
   const appended: SourceEntry[] = [];
   for (const entry of wanted.slice(next)) {
-    const action = copyOrRecord(entry, options, entry.kind === 'marker' ? 'the destination lacks this delete marker' : matched.size > 0 || anchor ? 'newer than the last mirrored entry' : 'not on the destination');
+    const action = copyOrRecord(entry, options, entry.kind === 'marker' ? 'the destination lacks this delete marker' : next > 0 || anchor ? 'newer than the last mirrored entry' : 'not on the destination');
     actions.push(action);
     if (action.kind !== 'unreplicable') appended.push(entry);
   }
 
   // The current must be on top even when entries that stay sit above its mirror.
   const top = kept.at(-1);
-  if (appended.length === 0 && current && top && needsOnTop(current, top, options, mappings)) {
+  const recorded = actions.some((a) => a.kind === 'unreplicable' && a.entry.identity === current?.identity);
+  if (appended.length === 0 && current && top && !recorded && needsOnTop(current, top, options, mappings, keeperOf)) {
     const action = copyOrRecord(current, options, 'entries that stay sit above its mirror: the current must be on top');
     actions.push(action);
     if (action.kind !== 'unreplicable') {
       appended.push(current);
       // Its mirror below them becomes a second one once the copy is on top.
-      const earlier = anchor?.entry.identity === current.identity ? anchor.destinationVersionId : kept.find((c) => c.identity === current.identity)?.entry.versionId;
+      const earlier = keeperOf.get(current.identity);
       if (earlier !== undefined && options.permanentDeletes) {
         actions.push({ kind: 'delete-version', versionId: earlier, mirrorOf: current.identity, why: `${earlier} mirrors the current below entries that stay; the new copy on top replaces it` });
       }
@@ -274,8 +283,9 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   return actions;
 }
 
-function needsOnTop(current: SourceEntry, top: Classified, options: PlanOptions, mappings: KeyFacts['mappings']): boolean {
-  if (mappings.get(current.identity)?.unreplicable !== undefined && !options.retryUnreplicable) return false;
+function needsOnTop(current: SourceEntry, top: Classified, options: PlanOptions, mappings: KeyFacts['mappings'], keeperOf: ReadonlyMap<string, string>): boolean {
+  // Recorded unreplicable and mirrored nowhere: nothing to put on top. (A mirror found clears the record.)
+  if (mappings.get(current.identity)?.unreplicable !== undefined && !options.retryUnreplicable && !keeperOf.has(current.identity)) return false;
   if (current.kind === 'marker') return options.deleteMarkers && top.entry.kind !== 'marker';
   return top.identity !== current.identity;
 }
@@ -290,9 +300,9 @@ function matches(item: Classified, want: SourceEntry): boolean {
 type Problem = 'orphan' | 'duplicate' | 'out-of-order' | 'foreign' | 'stray-marker';
 
 /** What is wrong with a destination entry that is not the next one wanted; undefined: nothing, keep it. */
-function classify(item: Classified, id: string | undefined, matched: ReadonlySet<string>, pending: readonly SourceEntry[], isGone: (id: string) => boolean): Problem | undefined {
+function classify(item: Classified, id: string | undefined, kept: ReadonlyMap<string, string>, pending: readonly SourceEntry[], isGone: (id: string) => boolean): Problem | undefined {
   if (id === undefined) return item.entry.kind === 'marker' ? 'stray-marker' : 'foreign';
-  if (matched.has(id)) return 'duplicate';
+  if (kept.has(id)) return 'duplicate';
   if (pending.some((w) => w.identity === id)) return 'out-of-order';
   return isGone(id) ? 'orphan' : undefined;
 }
