@@ -88,7 +88,9 @@ export async function listVersionsPage(client: S3Client, request: VersionsPageRe
   return {
     entries,
     truncated: page.IsTruncated === true,
-    ...(page.NextKeyMarker !== undefined && { nextKeyMarker: decodeKey(page.NextKeyMarker) }),
+    // The last entry's own (decoded) key: S3 URL-encodes NextKeyMarker under EncodingType=url but
+    // Ceph RGW sends it raw, so decoding it misreads (or throws on) a key holding "+" or "%".
+    ...(page.NextKeyMarker !== undefined && { nextKeyMarker: entries.at(-1)?.key ?? decodeKey(page.NextKeyMarker) }),
     ...(page.NextVersionIdMarker !== undefined && { nextVersionIdMarker: page.NextVersionIdMarker }),
   };
 }

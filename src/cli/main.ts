@@ -96,8 +96,9 @@ export function buildProgram(run: (code: number) => void): Command {
     .addOption(history)
     .addOption(concurrency)
     .option('--show <n>', 'differing keys printed (all are counted)', positive('--show'), 100)
+    .option('--no-tags', "do not compare the current versions' tags (saves two requests a key)")
     .action(function (this: Command) {
-      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; show: number }>();
+      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; show: number; tags: boolean }>();
       return act((ctx) => runVerify(ctx, o))();
     });
 

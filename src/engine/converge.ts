@@ -9,6 +9,7 @@ import type { KeyState, KeyStateStore } from '../aws/state';
 import type { ChangeMessage } from '../events';
 import type { Execution, MapWrites } from './execute';
 import { ReplanError, executePlan } from './execute';
+import type { ReadKeyRequest } from './read-key';
 import { readKey } from './read-key';
 
 /**
@@ -59,6 +60,8 @@ export interface KeyRequest {
   /** The event's hint: the tags of this source identity changed. */
   tagsChanged?: string;
   compareTags?: boolean;
+  /** Both histories from a bulk listing (verify, backfill): the first read lists nothing per key. */
+  listed?: ReadKeyRequest['listed'];
   retryUnreplicable?: boolean;
   deleteForeign?: boolean;
   /** Plan only: nothing is written anywhere. */
@@ -111,6 +114,8 @@ export async function convergeKey(request: KeyRequest, ctx: ConvergeContext, cha
       store: ctx.store,
       since,
       ...(request.compareTags !== undefined && { compareTags: request.compareTags }),
+      // A re-plan reads again: what was listed is out of date once the plan has run in part.
+      ...(round === 1 && request.listed !== undefined && { listed: request.listed }),
       ...(request.removedAtSource !== undefined && { checkGone: [request.removedAtSource] }),
       remainingTimeMs: ctx.remainingTimeMs,
       marginMs: ctx.copyLimits.checkpointMarginMs,

@@ -23,6 +23,8 @@ export interface ReadKeyRequest {
   since: Date;
   /** Source identities to check for existence (a permanent delete an event reports). */
   checkGone?: readonly string[];
+  /** Both keys' whole histories, already listed by a bulk listing of a prefix (verify, backfill): no listing per key. */
+  listed?: { source: HistoryEntry[]; destination: HistoryEntry[] };
   /** Also read the tags of both currents (verify and backfill; events say when tags change). */
   compareTags?: boolean;
   /** Checked between pages: a history too long for this invocation stops the read. */
@@ -41,8 +43,10 @@ const HEAD_CONCURRENCY = 8;
 
 export async function readKey(request: ReadKeyRequest): Promise<KeyRead> {
   const { source, destination } = request;
-  const sourcePages = keyHistoryPages(source.client, source.bucket, source.key, { firstPageSize: FIRST_PAGE_SIZE, ...signalOf(request) });
-  const destinationPages = destination.versioned ? keyHistoryPages(destination.client, destination.bucket, destination.key, { firstPageSize: FIRST_PAGE_SIZE, ...signalOf(request) }) : undefined;
+  const pages = (side: ReadKeyRequest['source'], listed: HistoryEntry[] | undefined) =>
+    listed !== undefined ? onePage(listed) : keyHistoryPages(side.client, side.bucket, side.key, { firstPageSize: FIRST_PAGE_SIZE, ...signalOf(request) });
+  const sourcePages = pages(source, request.listed?.source);
+  const destinationPages = destination.versioned ? pages(destination, request.listed?.destination) : undefined;
 
   const [items, firstSource, firstDestination] = await Promise.all([
     request.store.readAll(),
@@ -95,6 +99,11 @@ export async function readKey(request: ReadKeyRequest): Promise<KeyRead> {
   };
   if (request.compareTags) await readCurrentTags(request, facts);
   return { facts, items };
+}
+
+/** A whole history already listed, as the one and last page. */
+async function* onePage(entries: HistoryEntry[]): AsyncGenerator<{ entries: HistoryEntry[]; complete: boolean }> {
+  yield await Promise.resolve({ entries, complete: true });
 }
 
 function signalOf(request: ReadKeyRequest): { signal?: AbortSignal } {

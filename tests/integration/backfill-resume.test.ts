@@ -98,5 +98,5 @@ it('a backfill killed partway resumes: the rerun copies only what is left, nothi
   expect([...versions.values()].every((n) => n === 1)).toBe(true);
 
   const verify = { ...ctx, out: memoryOutput(true) };
-  expect(await runVerify(verify, { prefix: '', concurrency: 8, show: 10 })).toBe(0);
+  expect(await runVerify(verify, { prefix: '', concurrency: 8, show: 10, tags: true })).toBe(0);
 });

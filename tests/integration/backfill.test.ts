@@ -38,7 +38,7 @@ function cli(p: Pipeline): CliContext & { out: ReturnType<typeof memoryOutput> }
 
 async function verify(p: Pipeline, prefix = ''): Promise<{ code: number; result: VerifyResult }> {
   const ctx = cli(p);
-  const code = await runVerify(ctx, { prefix, concurrency: 8, show: 1000 });
+  const code = await runVerify(ctx, { prefix, concurrency: 8, show: 1000, tags: true });
   return { code, result: ctx.out.results[0] as VerifyResult };
 }
 

@@ -3,7 +3,7 @@ import type { KeyStatus } from '../../core/planner';
 import { KeyEngine } from '../../backfill/engine';
 import type { CliContext } from '../context';
 import { EXIT } from '../context';
-import { forEachPair } from './pairs';
+import { forEachPair, listedOf } from './pairs';
 
 export interface ConvergeOptions {
   prefix: string;
@@ -59,6 +59,7 @@ export async function runConverge(ctx: CliContext, options: ConvergeOptions): Pr
           destination,
           {
             key: pair.key,
+            listed: listedOf(pair),
             compareTags: true,
             ...(options.history !== undefined && { history: options.history }),
             ...(onlyAtDestination && { deleteForeign: options.force === true }),

@@ -1,4 +1,5 @@
 import type { DestinationConfig } from '../../config';
+import type { HistoryEntry } from '../../core/facts';
 import { listKeys } from '../../backfill/listing';
 import type { KeyPair } from '../../backfill/pairs';
 import { listingPrefixes, pairKeys } from '../../backfill/pairs';
@@ -17,4 +18,9 @@ export async function forEachPair(ctx: CliContext, destination: DestinationConfi
     const pairs = pairKeys(listKeys(ctx.source, ctx.config.sourceBucket, { prefix: prefixes.source }), listKeys(client, destination.bucket, { prefix: prefixes.destination }), destination);
     await forEachConcurrent(pairs, concurrency, work);
   });
+}
+
+/** The pair's two histories for the engine: what the bulk listing saw, so the first read lists nothing again. */
+export function listedOf(pair: KeyPair): { source: HistoryEntry[]; destination: HistoryEntry[] } {
+  return { source: pair.source?.entries ?? [], destination: pair.destination?.entries ?? [] };
 }

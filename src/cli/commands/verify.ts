@@ -3,7 +3,7 @@ import { formatPlan } from '../../core/format-plan';
 import { KeyEngine } from '../../backfill/engine';
 import type { CliContext } from '../context';
 import { EXIT } from '../context';
-import { forEachPair } from './pairs';
+import { forEachPair, listedOf } from './pairs';
 
 export interface VerifyOptions {
   prefix: string;
@@ -11,6 +11,8 @@ export interface VerifyOptions {
   concurrency: number;
   /** Differing keys printed (all are counted). */
   show: number;
+  /** Compare the current versions' tags too (two requests a key). */
+  tags: boolean;
 }
 
 export const STATUSES: readonly KeyStatus[] = ['in-sync', 'missing', 'stale', 'extra', 'unreplicable'];
@@ -47,7 +49,7 @@ export async function runVerify(ctx: CliContext, options: VerifyOptions): Promis
     await forEachPair(ctx, destination, options.prefix, options.concurrency, async (pair) => {
       let entry: KeyReport;
       try {
-        const { plan } = await engine.run(destination, { key: pair.key, compareTags: true, dryRun: true, ...(options.history !== undefined && { history: options.history }) });
+        const { plan } = await engine.run(destination, { key: pair.key, listed: listedOf(pair), compareTags: options.tags, dryRun: true, ...(options.history !== undefined && { history: options.history }) });
         entry = { key: pair.key, status: plan.status, plan: formatPlan(plan) };
       } catch (error) {
         entry = { key: pair.key, status: 'failed', plan: [error instanceof Error ? `${error.name}: ${error.message}` : String(error)] };

@@ -1,7 +1,7 @@
 import type { KeyEntries } from '../../../src/backfill/listing';
 import { listingPrefixes, pairKeys } from '../../../src/backfill/pairs';
 
-const entries = (key: string): KeyEntries => ({ key, versions: [{ versionId: `v-${key}`, etag: '"e"', size: 1, lastModified: new Date(0), isLatest: true }], deleteMarkers: [] });
+const entries = (key: string): KeyEntries => ({ key, entries: [{ kind: 'version', versionId: `v-${key}`, etag: '"e"', size: 1, lastModified: new Date(0), isLatest: true }] });
 async function* pages(...list: string[][]): AsyncGenerator<KeyEntries[]> {
   for (const page of list) yield await Promise.resolve(page.map(entries)); // as a listing would, one page at a time
 }
