@@ -74,6 +74,7 @@ async function entriesOf(p: Pipeline, key: string) {
 
 describe.each(SEEDS)('random histories converge (seed %i)', (seed) => {
   it('leaves every destination history equal to its source history, markers included, each version once', async () => {
+    const started = process.uptime();
     const rand = random(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
     const tooLarge = new Set<string>();
@@ -163,6 +164,7 @@ describe.each(SEEDS)('random histories converge (seed %i)', (seed) => {
     } finally {
       restore();
       await p.cleanup();
+      process.stdout.write(`convergence: seed ${seed} finished in ${Math.round(process.uptime() - started)} s\n`);
     }
   });
 });
