@@ -385,3 +385,11 @@ output "backfill_reports" {
   description = "Where each run's report goes: s3://<bucket>/<prefix><execution name>/report.json (null unless enable_backfill)."
   value       = var.enable_backfill && var.backfill_report_bucket != null ? "s3://${var.backfill_report_bucket}/${var.backfill_report_prefix}" : null
 }
+
+# The CLI reads the replicate function's configuration (README: Onboarding): no secret in here,
+# the destinations name their secrets by ARN.
+output "cli_environment" {
+  description = "Environment variables for the partition-s3-replicate CLI (verify, backfill, reconcile, status, redrive): the replicate function's own configuration."
+  value = { for k in ["SOURCE_BUCKET", "TABLE_NAME", "QUEUE_URL", "DLQ_URL", "DESTINATIONS", "HISTORY_MODE", "REPLICATE_SINCE"] :
+  k => local.replicate_environment[k] if contains(keys(local.replicate_environment), k) }
+}

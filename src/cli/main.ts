@@ -108,10 +108,11 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--prefix <prefix>', 'only keys under this source prefix', '')
     .addOption(history)
     .addOption(concurrency)
+    .addOption(new Option('--retry-unreplicable', 'copy again versions recorded unreplicable (after fixing the cause); not with --queue').conflicts('queue'))
     .option('--queue', 'send one converge message per key to the queue instead of converging here (production)')
     .option('--run-id <id>', 'name of the run (queue mode): reusing it within 5 minutes sends nothing twice')
     .action(function (this: Command) {
-      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; queue?: boolean; runId?: string }>();
+      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; queue?: boolean; runId?: string; retryUnreplicable?: boolean }>();
       return act((ctx) => (o.queue ? runEnqueue(ctx, { prefix: o.prefix, history: o.history, concurrency: o.concurrency, ...(o.runId !== undefined && { runId: o.runId }) }) : runConverge(ctx, { ...o, extras: false })))();
     });
 
@@ -123,8 +124,9 @@ export function buildProgram(run: (code: number) => void): Command {
     .addOption(concurrency)
     .option('--delete-extras', 'delete destination keys the source does not have (only objects carrying the replica metadata key)')
     .option('--force', 'with --delete-extras: also delete destination objects that are not replicas')
+    .option('--retry-unreplicable', 'copy again versions recorded unreplicable (after fixing the cause)')
     .action(function (this: Command) {
-      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; deleteExtras?: boolean; force?: boolean }>();
+      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; deleteExtras?: boolean; force?: boolean; retryUnreplicable?: boolean }>();
       return act((ctx) => runConverge(ctx, { ...o, extras: true }))();
     });
 

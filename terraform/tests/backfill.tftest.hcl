@@ -198,6 +198,10 @@ run "state_machine" {
     condition     = output.backfill_reports == "s3://report-bucket/partition-s3-replicate/backfill/"
     error_message = "The reports output must name the report location."
   }
+  assert {
+    condition     = output.cli_environment.QUEUE_URL == aws_sqs_queue.main.url && output.cli_environment.DLQ_URL == aws_sqs_queue.dlq.url && output.cli_environment.SOURCE_BUCKET == "source-bucket" && jsondecode(output.cli_environment.DESTINATIONS)[0].bucket == "dest-bucket"
+    error_message = "cli_environment must give the CLI the function's queue, DLQ, source and destinations."
+  }
 }
 
 run "off_by_default" {

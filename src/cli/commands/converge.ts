@@ -13,6 +13,7 @@ export interface ConvergeOptions {
   extras: boolean;
   deleteExtras?: boolean;
   force?: boolean;
+  retryUnreplicable?: boolean;
 }
 
 export interface Tally {
@@ -62,6 +63,7 @@ export async function runConverge(ctx: CliContext, options: ConvergeOptions): Pr
             listed: listedOf(pair),
             compareTags: true,
             ...(options.history !== undefined && { history: options.history }),
+            ...(options.retryUnreplicable === true && { retryUnreplicable: true }),
             ...(onlyAtDestination && { deleteForeign: options.force === true }),
             dryRun: !act,
           },
