@@ -35,16 +35,29 @@ export function cloneWorld(world: World): World {
   };
 }
 
+/** How the reader pages: by default one page holds the whole key (histories here are shorter than its first page of 100). */
+export interface ReadShape {
+  /** Entries a listing page holds. */
+  pageSize: number;
+  /** REPLICATE_SINCE, where the source's read stops. */
+  since: Date;
+  /** Identities an event says were deleted: the reader checks them. */
+  checkGone?: readonly string[];
+}
+
 /**
- * The facts the reader gathers. Histories here are shorter than the reader's first page (100
- * entries), so one listing of each side holds the whole key: both sides are complete.
+ * The facts src/engine/read-key.ts gathers: both histories newest first, page by page, only as
+ * deep as the anchor (the newest source entry whose mapped mirror was read) or REPLICATE_SINCE;
+ * replicaOf from a HEAD of every version the map does not name; goneAtSource for identities the
+ * replicas (or the event) name that the source listing lacks — the listing answers when it is
+ * complete, a HEAD of the source version otherwise.
  */
-export function factsOf(world: World): KeyFacts {
+export function factsOf(world: World, read: ReadShape = { pageSize: 100, since: new Date(0) }): KeyFacts {
   const named = new Map<string, string>();
   for (const [identity, mapping] of world.map) if (mapping.destinationVersionId !== undefined) named.set(mapping.destinationVersionId, identity);
   const newestFirst = <T>(list: readonly T[]) => [...list].reverse();
-  const source = newestFirst(world.source).map((e, i) => ({ ...e, isLatest: i === 0 }));
-  const destination = newestFirst(world.destination).map((e, i) => ({
+  const allSource = newestFirst(world.source).map((e, i) => ({ ...e, isLatest: i === 0 }));
+  const allDestination = newestFirst(world.destination).map((e, i) => ({
     kind: e.kind,
     versionId: e.versionId,
     etag: e.kind === 'version' ? `"etag-${e.truth ?? 'foreign'}"` : '',
@@ -53,20 +66,60 @@ export function factsOf(world: World): KeyFacts {
     isLatest: i === 0,
     ...(e.kind === 'version' && (!world.versioned || !named.has(e.versionId)) && { replicaOf: typeof e.truth === 'string' ? e.truth : null }),
   }));
+  const visible = world.versioned ? allDestination : allDestination.slice(0, 1);
+
+  // Page both sides until the anchor (or REPLICATE_SINCE, or the end) is in sight: read-key's needsMore.
+  let sourcePages = 1;
+  let destinationPages = 1;
+  const sourceRead = () => allSource.slice(0, sourcePages * read.pageSize);
+  const destinationRead = () => (world.versioned ? visible.slice(0, destinationPages * read.pageSize) : visible);
+  const sourceComplete = () => sourcePages * read.pageSize >= allSource.length;
+  const destinationComplete = () => !world.versioned || destinationPages * read.pageSize >= visible.length;
+  for (;;) {
+    const need = needsMore(sourceRead(), sourceComplete(), destinationRead(), destinationComplete(), world.map, read.since);
+    if (!need.source && !need.destination) break;
+    if (need.source) sourcePages += 1;
+    if (need.destination) destinationPages += 1;
+  }
+  const source = sourceRead();
+  const destination = destinationRead();
+
   const listed = new Set(source.map((e) => e.identity));
-  const goneAtSource = new Set<string>();
+  const exists = new Set(allSource.map((e) => e.identity));
+  const candidates = new Set((read.checkGone ?? []).filter((id) => !listed.has(id)));
   for (const entry of destination) {
     const identity = named.get(entry.versionId) ?? (typeof entry.replicaOf === 'string' ? entry.replicaOf : undefined);
-    if (identity !== undefined && !listed.has(identity)) goneAtSource.add(identity);
+    if (identity !== undefined && !listed.has(identity)) candidates.add(identity);
   }
+  const goneAtSource = new Set([...candidates].filter((id) => sourceComplete() || !exists.has(id)));
   return {
     destinationKey: world.destinationKey,
-    source: { entries: source, complete: true },
-    destination: { versioned: world.versioned, entries: world.versioned ? destination : destination.slice(0, 1), complete: true },
+    source: { entries: source, complete: sourceComplete() },
+    destination: { versioned: world.versioned, entries: destination, complete: destinationComplete() },
     mappings: new Map([...world.map].map(([k, v]) => [k, { ...v }])),
     goneAtSource,
     ...(world.upload !== undefined && { upload: { ...world.upload } }),
   };
+}
+
+function needsMore(
+  source: readonly SourceEntry[],
+  sourceComplete: boolean,
+  destination: readonly { versionId: string }[],
+  destinationComplete: boolean,
+  map: ReadonlyMap<string, Mapping>,
+  since: Date,
+): { source: boolean; destination: boolean } {
+  const present = new Set(destination.map((e) => e.versionId));
+  let waitingForMirror = false;
+  for (const entry of source) {
+    const mirror = map.get(entry.identity)?.destinationVersionId;
+    if (mirror !== undefined && present.has(mirror)) return { source: false, destination: false };
+    if (mirror !== undefined && !destinationComplete) waitingForMirror = true;
+    if (!entry.isLatest && entry.lastModified < since) return { source: false, destination: !destinationComplete };
+    if (waitingForMirror) return { source: false, destination: true };
+  }
+  return { source: !sourceComplete, destination: !destinationComplete };
 }
 
 /** Something the executor could not do as planned: a model failure, not a planner choice. */
@@ -196,6 +249,14 @@ export function violations(world: World, options: PlanOptions): string[] {
     seen.add(label);
   });
   return problems;
+}
+
+/** Source versions that still exist and had a mirror before the plan but none after: a plan must never lose one. */
+export function lostMirrors(before: World, after: World): string[] {
+  const exists = new Set(after.source.map((e) => e.identity));
+  const mirrored = (world: World) => new Set(world.destination.filter((e) => e.kind === 'version' && typeof e.truth === 'string').map((e) => e.truth as string));
+  const now = mirrored(after);
+  return [...mirrored(before)].filter((id) => exists.has(id) && !now.has(id)).map((id) => `the only mirror of ${id} was deleted`);
 }
 
 /** Actions a second plan may still hold: reports of what is left in place on purpose. */

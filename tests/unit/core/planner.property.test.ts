@@ -3,7 +3,8 @@ import type { ActionKind, Plan, PlanOptions } from '../../../src/core/planner';
 import { planKey } from '../../../src/core/planner';
 import { formatPlan } from '../../../src/core/format-plan';
 import type { World } from '../../helpers/planner-model';
-import { applyPlan, changesIn, cloneWorld, countKinds, describeWorld, factsOf, violations } from '../../helpers/planner-model';
+import { applyPlan, changesIn, cloneWorld, countKinds, describeWorld, factsOf, lostMirrors, violations } from '../../helpers/planner-model';
+import { applyWithFault, live, lives } from '../../helpers/planner-life';
 import { buildUnversionedWorld, buildWorld, scenarios, unversionedScenarios } from '../../helpers/planner-worlds';
 
 // A fixed seed keeps CI deterministic; widen or vary a run with, for instance,
@@ -20,12 +21,13 @@ const replanOptions = ({ tagsChanged: _tags, retryUnreplicable: _retry, ...rest 
  * of what is left in place on purpose — foreign objects, unreplicable versions, orphans with
  * permanent deletes off — are allowed: they are what `verify` must keep saying).
  */
-function planTwice(world: World, options: PlanOptions): Plan {
+function planTwice(world: World, options: PlanOptions, execute: (world: World, plan: Plan) => void = applyPlan): Plan {
   const before = cloneWorld(world);
   const plan = planKey(factsOf(world), options);
-  applyPlan(world, plan);
+  execute(world, plan);
   const again = planKey(factsOf(world), replanOptions(options));
-  const problems = violations(world, options);
+  // An unversioned destination keeps one object: overwriting it is the point.
+  const problems = [...violations(world, options), ...(world.versioned ? lostMirrors(before, world) : [])];
   const leftover = changesIn(again);
   if (problems.length > 0 || leftover.length > 0) {
     throw new Error(
@@ -71,6 +73,27 @@ describe('planKey on random histories and crash leftovers', () => {
     for (const kind of ['copy', 'put-marker', 'delete-version', 'sync-tags', 'abort-upload', 'map', 'unmap', 'unreplicable', 'report'] as const) {
       expect(counts[kind] ?? 0).toBeGreaterThan(0);
     }
+  });
+
+  it('converges in one plan a key whose every convergence so far met a fault (crash, timeout, retried write, lost answer, lost or restored table)', () => {
+    const seen: Partial<Record<ActionKind, number>> = {};
+    fc.assert(
+      fc.property(lives, (life) => {
+        // Prepare: the key's life so far, converged after each operation with a fault.
+        const { world, options, denied } = live(life);
+
+        // Act: the next convergence, without a fault.
+        const plan = planTwice(world, options, (w, p) => void applyWithFault(w, p, 'none', 0, denied));
+
+        // Assess (planTwice throws on a violation)
+        countKinds(plan, seen);
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+
+    // Assess
+    for (const kind of ['copy', 'put-marker', 'delete-version', 'map', 'unmap', 'unreplicable'] as const) expect(seen[kind] ?? 0).toBeGreaterThan(0);
+    console.log(`planner key-life property (seed ${SEED}, ${RUNS} runs): actions in the final plans ${JSON.stringify(seen)}`);
   });
 
   it('reaches the invariant on an unversioned destination in one plan, and a second plan changes nothing', () => {

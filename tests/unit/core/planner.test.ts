@@ -346,6 +346,32 @@ describe('planKey, mode all on a versioned destination', () => {
     });
   });
 
+  describe('found by the key-life property test', () => {
+    it('keeps the mirrors above a version whose unreplicable record the lost table took with it', () => {
+      // Prepare: v2 could never be copied (recorded unreplicable); then the table was recreated.
+      const facts = keyFacts({ source: [version('v4'), version('v3'), version('v2'), version('v1')], destination: [copyOf('d4', 'v4'), copyOf('d3', 'v3'), copyOf('d1', 'v1')] });
+
+      // Act
+      const plan = planKey(facts, options());
+
+      // Assess: today d3 and d4 are deleted as out of order and v3, v4 copied again (failure 13's symptom).
+      expect(steps(plan)).toEqual(expect.arrayContaining(['map v1 -> d1', 'map v3 -> d3', 'map v4 -> d4']));
+      expect(steps(plan).filter((s) => /^(delete-version d[34]|copy v[34])/.test(s))).toEqual([]);
+    });
+
+    it('drops a map entry a restore brought back for a version gone from both sides', () => {
+      // Prepare: v1 was deleted at the source and its mirror d1 removed, then the function died before
+      // its map write (or a restore of the table brought v1 -> d1 back).
+      const facts = keyFacts({ source: [version('v4')], destination: [copyOf('d4', 'v4')], map: { v1: 'd1', v4: 'd4' } });
+
+      // Act
+      const plan = planKey(facts, options());
+
+      // Assess: otherwise the entry stays forever, naming a destination version that does not exist.
+      expect(steps(plan)).toEqual(['unmap v1']);
+    });
+  });
+
   describe('issue #8, failure 12: a late permanent delete', () => {
     it('deletes the mirror of the deleted version and does not copy the older current again', () => {
       // Prepare: put v1, put v2, both mirrored; v2 deleted at the source before its event ran.

@@ -1,0 +1,142 @@
+// A key's life for the planner's property test: source operations one after another (puts,
+// delete markers, permanent deletes: rollbacks and undeletes), each followed (or not yet) by a
+// convergence that the model executes with a fault — a crash (destination changes made, map
+// writes lost), running out of time (both kept), an SDK retry of a write the server had applied
+// (two versions), a write whose answer was lost (re-planned at once) — and the map lost or
+// restored from an older snapshot now and then. The destination that results is what the
+// planner must converge in one fault-free plan.
+import fc from 'fast-check';
+import type { Mapping, SourceEntry } from '../../src/core/facts';
+import type { Plan, PlanOptions } from '../../src/core/planner';
+import { planKey } from '../../src/core/planner';
+import { MiB, at } from './planner-facts';
+import type { World } from './planner-model';
+import { factsOf } from './planner-model';
+import { HUGE } from './planner-worlds';
+
+const rarely = (weight = 4) => fc.oneof({ arbitrary: fc.constant(false), weight }, { arbitrary: fc.constant(true), weight: 1 });
+
+const step = fc.record({
+  op: fc.constantFrom('put', 'put', 'put', 'marker', 'delete', 'delete'),
+  huge: rarely(15),
+  denied: rarely(15),
+  pick: fc.nat(),
+  processed: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
+  fault: fc.constantFrom('none', 'none', 'none', 'crash', 'out-of-time', 'retried-write', 'unknown-outcome'),
+  faultAt: fc.nat(),
+  table: fc.constantFrom('kept', 'kept', 'kept', 'kept', 'kept', 'kept', 'lost', 'restored'),
+  restoreFrom: fc.nat(),
+});
+
+export const lives = fc.record({
+  steps: fc.array(step, { minLength: 1, maxLength: 10 }),
+  mode: fc.constantFrom<'all' | 'latest'>('all', 'all', 'latest'),
+  deleteMarkers: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
+  permanentDeletes: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+});
+
+export type Life = typeof lives extends fc.Arbitrary<infer T> ? T : never;
+type Fault = Life['steps'][number]['fault'];
+
+/**
+ * Runs a plan as the executor and converge would, with one fault at action `at`. Map changes are
+ * stored at the end, or when an error ends the run (out of time, a re-plan) — not on a crash.
+ * Copies of `denied` versions fail as unreplicable (recorded, the next action runs).
+ */
+export function applyWithFault(world: World, plan: Plan, fault: Fault, at: number, denied: ReadonlySet<string>): 'done' | 'replan' {
+  const map = new Map(world.map);
+  const newId = (prefix: string) => `${prefix}${++world.written}`;
+  const actions = plan.actions;
+  // A crash can come anywhere; the time check runs only before an action that changes the destination.
+  const changes = (i: number) => ['copy', 'put-marker', 'delete-version', 'delete-object', 'sync-tags'].includes(actions[i]!.kind);
+  let stopAt = fault === 'crash' || fault === 'out-of-time' ? at % (actions.length + 1) : actions.length;
+  if (fault === 'out-of-time') while (stopAt < actions.length && !changes(stopAt)) stopAt += 1;
+  for (let i = 0; i < stopAt; i++) {
+    const action = actions[i]!;
+    switch (action.kind) {
+      case 'copy': {
+        if (denied.has(action.entry.identity)) {
+          map.set(action.entry.identity, { deleteMarker: false, unreplicable: 'source-access-denied' });
+          if (world.upload?.sourceVersionId === action.entry.versionId) delete world.upload;
+          break;
+        }
+        const landed = fault === 'retried-write' && i === at % actions.length ? 2 : 1;
+        let versionId = '';
+        for (let n = 0; n < landed; n++) {
+          versionId = newId('w');
+          world.destination.push({ kind: 'version', versionId, truth: action.entry.identity });
+        }
+        if (world.upload?.sourceVersionId === action.entry.versionId) delete world.upload;
+        if (fault === 'unknown-outcome' && i === at % actions.length) {
+          world.map = map; // converge stores what was done, then reads and plans again
+          return 'replan';
+        }
+        map.set(action.entry.identity, { destinationVersionId: versionId, deleteMarker: false });
+        break;
+      }
+      case 'put-marker': {
+        const versionId = newId('wm');
+        world.destination.push({ kind: 'marker', versionId, truth: action.entry.identity });
+        map.set(action.entry.identity, { destinationVersionId: versionId, deleteMarker: true });
+        break;
+      }
+      case 'delete-version':
+        world.destination = world.destination.filter((e) => e.versionId !== action.versionId);
+        break;
+      case 'abort-upload':
+        delete world.upload;
+        break;
+      case 'map':
+        map.set(action.identity, { ...(action.destinationVersionId !== undefined && { destinationVersionId: action.destinationVersionId }), deleteMarker: action.deleteMarker });
+        break;
+      case 'unmap':
+        map.delete(action.identity);
+        break;
+      case 'unreplicable':
+        map.set(action.entry.identity, { deleteMarker: false, unreplicable: action.reason });
+        break;
+      case 'delete-object':
+      case 'sync-tags':
+      case 'report':
+        break;
+    }
+  }
+  // A crash in the middle of a copy leaves its multipart upload and UPLOAD item behind.
+  const next = actions[stopAt];
+  if (fault === 'crash' && next?.kind === 'copy' && !denied.has(next.entry.identity)) {
+    world.upload = { uploadId: `upload-${world.written}`, sourceVersionId: next.entry.versionId, sourceEtag: next.entry.etag, destinationKey: world.destinationKey };
+  }
+  if (fault !== 'crash') world.map = map;
+  return 'done';
+}
+
+/** Lives a key, converging after each operation (with faults); returns the world and the options to converge it with. */
+export function live(life: Life): { world: World; options: PlanOptions; denied: Set<string> } {
+  const world: World = { source: [], destination: [], map: new Map(), versioned: true, destinationKey: 'photos/cat.jpg', written: 0 };
+  const options: PlanOptions = { mode: life.mode, since: new Date(0), deleteMarkers: life.deleteMarkers, permanentDeletes: life.permanentDeletes, memoryBudgetBytes: 64 * MiB };
+  const denied = new Set<string>();
+  const snapshots: Map<string, Mapping>[] = [];
+  life.steps.forEach((s, i) => {
+    let removedAtSource: string | undefined;
+    if (s.op === 'delete' && world.source.length > 0) {
+      removedAtSource = world.source[s.pick % world.source.length]!.identity;
+      world.source = world.source.filter((e) => e.identity !== removedAtSource);
+    } else if (s.op !== 'delete') {
+      const id = `${s.op === 'marker' ? 'm' : 'v'}${i + 1}`;
+      const entry: SourceEntry = { kind: s.op === 'marker' ? 'marker' : 'version', versionId: id, identity: id, etag: s.op === 'marker' ? '' : `"etag-${id}"`, size: s.op === 'marker' ? 0 : s.huge ? HUGE : 100, lastModified: at(i + 1), isLatest: false };
+      world.source.push(entry);
+      if (s.denied && entry.kind === 'version') denied.add(id);
+    }
+    snapshots.push(new Map(world.map));
+    if (s.table === 'lost') world.map = new Map();
+    if (s.table === 'restored') world.map = new Map(snapshots[s.restoreFrom % snapshots.length]);
+    if (!s.processed) return;
+    const stepOptions = { ...options, ...(removedAtSource !== undefined && { removedAtSource }) };
+    // converge re-plans after a lost answer, a few times.
+    for (let round = 0; round < 4; round++) {
+      const plan = planKey(factsOf(world, { pageSize: 100, since: options.since, ...(removedAtSource !== undefined && { checkGone: [removedAtSource] }) }), stepOptions);
+      if (applyWithFault(world, plan, round === 0 ? s.fault : 'none', s.faultAt, denied) === 'done') break;
+    }
+  });
+  return { world, options, denied };
+}
