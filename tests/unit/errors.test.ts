@@ -1,5 +1,5 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { CopyCheckpointedError, InvalidEventError, PermanentError, classify, describeError } from '../../src/errors';
+import { CopyCheckpointedError, OutOfTimeError, WriteOutcomeUnknownError, InvalidEventError, PermanentError, classify, describeError } from '../../src/errors';
 
 function serviceError(name: string, fault: 'client' | 'server', status: number, extra: Record<string, unknown> = {}): S3ServiceException {
   return Object.assign(new S3ServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status, requestId: 'REQ1' }, message: `${name} happened` }), extra);
@@ -32,6 +32,8 @@ describe('classify', () => {
     ['a short body', 'IncompleteBody', 400],
     ['parts refused at completion (the next attempt starts afresh)', 'InvalidPart', 400],
     ["another service's expired token", 'ExpiredTokenException', 400],
+    ['the state table being recreated or restored', 'ResourceNotFoundException', 400],
+    ['the state table still being created', 'ResourceInUseException', 400],
   ])('leaves %s transient (%s)', (_what, name, status) => {
     expect(classify(serviceError(name, 'client', status))).toBeUndefined();
   });
@@ -40,6 +42,19 @@ describe('classify', () => {
     expect(classify(serviceError('InternalError', 'server', 500))).toBeUndefined();
     expect(classify(new Error('socket hang up'))).toBeUndefined();
     expect(classify(new CopyCheckpointedError(1, 2))).toBeUndefined();
+    expect(classify(new OutOfTimeError('3 of 5 actions done'))).toBeUndefined();
+  });
+
+  it('never lets the SDK retry a write whose outcome is unknown: no cause, no status, no fault', async () => {
+    // Prepare
+    const { isTransientError, isThrottlingError } = await import('@smithy/core/retry');
+    const error = new WriteOutcomeUnknownError('PutObject', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+
+    // Assess
+    expect(isTransientError(error)).toBe(false);
+    expect(isThrottlingError(error)).toBe(false);
+    expect(classify(error)).toBeUndefined();
+    expect(error.message).toContain('socket hang up');
   });
 });
 

@@ -1,12 +1,14 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { S3ServiceException } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client as RealS3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DestinationClients } from '../../../src/aws/clients';
+import { DestinationClients, guardUncertainWrites } from '../../../src/aws/clients';
 import type { DestinationConfig, Endpoints } from '../../../src/config';
 import { CredentialsCache } from '../../../src/aws/credentials';
-import { CredentialsError, PermanentError } from '../../../src/errors';
+import { CredentialsError, PermanentError, WriteOutcomeUnknownError } from '../../../src/errors';
 import { secretDocument } from '../../helpers/builders';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dest-abc';
@@ -190,5 +192,64 @@ describe('DestinationClients.withClient', () => {
     // Assess
     expect(error).toBeInstanceOf(CredentialsError);
     expect(work).not.toHaveBeenCalled();
+  });
+});
+
+describe('guardUncertainWrites', () => {
+  /** A server on 127.0.0.1 that reads each request, counts it, and drops the connection without an answer. */
+  async function droppingServer() {
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new RealS3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIAEXAMPLE000000000', secretAccessKey: 'exampleSecretAccessKey0000000000000000000' },
+      maxAttempts: 3,
+      retryMode: 'adaptive',
+    });
+    guardUncertainWrites(client);
+    return { hits, client, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it.each([
+    ['PutObject', () => new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' })],
+    ['DeleteObject without a version id (a delete marker)', () => new DeleteObjectCommand({ Bucket: 'b', Key: 'k' })],
+    ['CompleteMultipartUpload', () => new CompleteMultipartUploadCommand({ Bucket: 'b', Key: 'k', UploadId: 'u', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"e"' }] } })],
+  ])('sends %s once and reports its outcome unknown when the answer is lost', async (_name, command) => {
+    // Prepare
+    const server = await droppingServer();
+    try {
+      // Act
+      const error = await server.client.send(command() as never).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(WriteOutcomeUnknownError);
+      expect(server.hits).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the SDK retries of idempotent requests (a version delete, a read)', async () => {
+    // Prepare
+    const server = await droppingServer();
+    try {
+      // Act
+      const deleted = await server.client.send(new DeleteObjectCommand({ Bucket: 'b', Key: 'k', VersionId: 'v1' })).catch((e: unknown) => e);
+      const read = await server.client.send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' })).catch((e: unknown) => e);
+
+      // Assess
+      expect(deleted).not.toBeInstanceOf(WriteOutcomeUnknownError);
+      expect(read).not.toBeInstanceOf(WriteOutcomeUnknownError);
+      expect(server.hits).toHaveLength(6);
+    } finally {
+      await server.close();
+    }
   });
 });
