@@ -641,6 +641,19 @@ describe('planKey, mode all on a versioned destination', () => {
     });
   });
 
+  it("replaces the mirror of a source's null version overwritten in place (versioning suspended)", () => {
+    // Prepare: a null version's identity is its time and ETag; the older one is gone from the source.
+    const older = { ...version('null'), identity: 'null@1@etag-a' };
+    const newer = { ...version('null', { minute: 2, etag: '"etag-b"' }), identity: 'null@2@etag-b' };
+    const facts = keyFacts({ source: [newer], destination: [copyOf('d1', older.identity)], map: { [older.identity]: 'd1' } });
+
+    // Act
+    const plan = planKey(facts, options());
+
+    // Assess
+    expect(steps(plan)).toEqual(['delete-version d1 of null@1@etag-a', 'unmap null@1@etag-a', 'copy null@2@etag-b']);
+  });
+
   describe('status', () => {
     it("is extra when the source has nothing left and the destination still holds the key's versions", () => {
       // Prepare

@@ -182,6 +182,17 @@ describe('executePlan', () => {
       expect(execution.versionsCopied).toBe(1);
     });
 
+    it('counts the failed copy as an unreplicable record, not as a copy (the outcome would say "copied")', async () => {
+      // Prepare
+      copyFn.mockRejectedValueOnce(new SourceAccessDeniedError('access denied to v2 (test)'));
+
+      // Act
+      const execution = await executePlan(plan(copy(version('v2'))), context(), emptyWrites());
+
+      // Assess
+      expect(execution).toEqual({ done: { unreplicable: 1 }, versionsCopied: 0, bytes: 0 });
+    });
+
     it('aborts the upload that copy left, and clears its UPLOAD item', async () => {
       // Prepare
       saveUpload('v2', 'upload-of-v2');
