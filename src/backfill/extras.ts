@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { listVersionsPage } from '../aws/listing';
 import { decodeObjectKey } from '../events';
 import type { PrefixMapping } from './pairs';
 
@@ -12,8 +13,10 @@ export interface ExtrasCursor {
 }
 
 export interface ExtrasPage {
-  /** Source keys whose destination object exists while the source has no current object. */
+  /** Source keys the destination has and the source has no trace of: extras. */
   extras: string[];
+  /** Source keys the destination has while the source's current entry is a delete marker: to converge. */
+  deleted: string[];
   /** Destination keys compared in this page. */
   compared: number;
   /** Absent when the destination listing is done. */
@@ -22,10 +25,11 @@ export interface ExtrasPage {
 }
 
 /**
- * One page of the search for extras: a page of the destination's current objects, and the
- * source's current objects over the same key range (both in key order, so the source listing
- * resumes where the previous page stopped). A key present only on the destination is an extra:
- * a replica whose source was deleted (or a foreign object). Its converge decides what to do.
+ * One page of the search for keys the destination has and the source does not: a page of the
+ * destination's current objects, and the source's versions and markers over the same key range
+ * (both in key order, so the source listing resumes where the previous page stopped). A key the
+ * source has no trace of is an extra (a replica whose source was removed, or a foreign object);
+ * a key whose source current is a delete marker is merely not converged yet.
  */
 export async function extrasPage(
   source: { client: S3Client; bucket: string },
@@ -41,31 +45,33 @@ export async function extrasPage(
   );
   const wanted = (page.Contents ?? []).map((o) => mapping.sourcePrefix + decodeObjectKey(o.Key ?? '').slice(mapping.destinationPrefix.length));
   const last = wanted.at(-1);
-  const present = new Set<string>();
+  // The source's keys over the page's range, with or without a current object.
+  const current = new Set<string>();
+  const known = new Set<string>();
   let after = cursor.sourceAfter;
   if (last !== undefined) {
-    // The source's keys up to the page's last key (StartAfter is exclusive, so pages chain).
-    let token: string | undefined;
+    // KeyMarker without a version id marker: the listing starts after that key, so pages chain.
+    let marker: { keyMarker: string; versionIdMarker?: string } | undefined = after === undefined ? undefined : { keyMarker: after };
     for (let done = false; !done; ) {
       requests++;
-      const src = await source.client.send(
-        new ListObjectsV2Command({ Bucket: source.bucket, Prefix: prefixes.source || undefined, EncodingType: 'url', StartAfter: token === undefined ? after : undefined, ContinuationToken: token, MaxKeys: pageSize }),
-      );
-      for (const o of src.Contents ?? []) {
-        const key = decodeObjectKey(o.Key ?? '');
-        if (Buffer.compare(Buffer.from(key), Buffer.from(last)) > 0) {
+      const src = await listVersionsPage(source.client, { bucket: source.bucket, prefix: prefixes.source, ...marker, maxKeys: pageSize });
+      for (const entry of src.entries) {
+        if (Buffer.compare(Buffer.from(entry.key), Buffer.from(last)) > 0) {
           done = true;
           break;
         }
-        present.add(key);
+        known.add(entry.key);
+        if (entry.isLatest && entry.kind === 'version') current.add(entry.key);
       }
-      token = src.NextContinuationToken;
-      if (!src.IsTruncated) done = true;
+      const lastEntry = src.entries.at(-1);
+      if (!src.truncated || lastEntry === undefined) done = true;
+      else marker = { keyMarker: lastEntry.key, versionIdMarker: lastEntry.versionId };
     }
     after = last;
   }
   return {
-    extras: wanted.filter((key) => !present.has(key)),
+    extras: wanted.filter((key) => !known.has(key)),
+    deleted: wanted.filter((key) => known.has(key) && !current.has(key)),
     compared: wanted.length,
     ...(page.IsTruncated && page.NextContinuationToken !== undefined && { next: { token: page.NextContinuationToken, ...(after !== undefined && { sourceAfter: after }) } }),
     requests,

@@ -3,11 +3,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { z } from 'zod';
-import type { DestinationClients } from '../aws/clients';
 import type { ReplicateConfig } from '../config';
 import { ConfigError, InvalidEventError } from '../errors';
 import { decodeObjectKey } from '../events';
 import { logger } from '../observability';
+import type { DestinationAccess } from './engine';
 import { sendEntries } from './enqueue';
 import { extrasPage } from './extras';
 import { convergeEntry } from './messages';
@@ -30,7 +30,7 @@ export interface BackfillDependencies {
   source: S3Client;
   /** The bucket the reports go to: the state machine's results bucket, in the source account. */
   reports: S3Client;
-  destinations: DestinationClients;
+  destinations: DestinationAccess;
 }
 
 const runId = z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, 'must be 1-80 letters, digits, _ . : -');
@@ -87,7 +87,7 @@ export function createBackfillHandler(deps: BackfillDependencies) {
     if (destination === undefined) return { ...input, cursor: undefined, totals, done: true };
     const prefixes = listingPrefixes(input.prefix, destination);
     const page = prefixes === undefined
-      ? { extras: [], compared: 0, next: undefined }
+      ? { extras: [], deleted: [], compared: 0, next: undefined }
       : await deps.destinations.withClient(destination, (client) =>
           extrasPage({ client: deps.source, bucket: config.sourceBucket }, { client, bucket: destination.bucket }, prefixes, destination, { token: cursor.token, sourceAfter: cursor.sourceAfter }),
         );
@@ -95,10 +95,12 @@ export function createBackfillHandler(deps: BackfillDependencies) {
     totals.extras += page.extras.length;
     if (page.extras.length > 0) {
       await writeJson(deps.reports, input.report.bucket, `${input.report.prefix}${input.runId}/extras/${destination.id}/${String(cursor.page).padStart(8, '0')}.json`, page.extras);
-      if (input.enqueue) {
-        const sent = await sendEntries(deps.sqs, config.queueUrl!, page.extras.map((key) => convergeEntry(input.runId, config.sourceBucket, key, input.history)));
-        totals.enqueued += sent.sent;
-      }
+    }
+    // Keys deleted at the source converge always (a marker to mirror); extras only on request.
+    const toConverge = [...page.deleted, ...(input.enqueue ? page.extras : [])];
+    if (toConverge.length > 0) {
+      const sent = await sendEntries(deps.sqs, config.queueUrl!, toConverge.map((key) => convergeEntry(input.runId, config.sourceBucket, key, input.history)));
+      totals.enqueued += sent.sent;
     }
     const next = page.next !== undefined
       ? { destination: cursor.destination, page: cursor.page + 1, ...page.next }

@@ -1,17 +1,23 @@
 import '../helpers/quiet-powertools';
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Message } from '@aws-sdk/client-sqs';
 import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { enqueuePrefix } from '../../src/backfill/enqueue-run';
+import { createBackfillHandler } from '../../src/backfill/function';
+import type { BatchOutcome } from '../../src/backfill/report';
+import { LocalDestinations } from '../../src/cli/settings';
+import { loadReplicateConfig } from '../../src/config';
+import { lambdaContext } from '../helpers/lambda';
+import { createFifoQueues } from '../helpers/pipeline';
 import { extrasPage } from '../../src/backfill/extras';
 import type { KeyEntries } from '../../src/backfill/listing';
 import { listKeys } from '../../src/backfill/listing';
 import { redrive } from '../../src/backfill/redrive';
 import { parseChangeMessage } from '../../src/events';
 import { messageGroupId } from '../../src/functions/relay-function';
-import { createVersionedBucket, destS3Client, emptyAndDeleteBucket, sourceS3Client, uniqueBucketName } from '../helpers/local-env';
+import { createVersionedBucket, destS3Client, emptyAndDeleteBucket, localEnv, sourceS3Client, uniqueBucketName } from '../helpers/local-env';
 
 /**
  * The backfill's building blocks against the real servers: listings of Ceph RGW (odd keys, page
@@ -168,7 +174,7 @@ describe('extras: keys only the destination has', () => {
       await dest.send(new PutObjectCommand({ Bucket: destBucket, Key: `r/${key}`, Body: key }));
       if (!gone.has(key)) await source.send(new PutObjectCommand({ Bucket: sourceBucket, Key: key, Body: key }));
     }
-    // A source key deleted with a marker counts too: the destination still shows it current.
+    // A source key deleted with a marker: the destination still shows it current.
     await source.send(new PutObjectCommand({ Bucket: sourceBucket, Key: 'x/09', Body: 'x' }));
     await source.send(new DeleteObjectCommand({ Bucket: sourceBucket, Key: 'x/09' }));
     await dest.send(new PutObjectCommand({ Bucket: destBucket, Key: 'r/x/09', Body: 'x' }));
@@ -177,16 +183,76 @@ describe('extras: keys only the destination has', () => {
 
     const mapping = { sourcePrefix: 'x/', destinationPrefix: 'r/x/' };
     const found: string[] = [];
+    const deleted: string[] = [];
     let cursor = {};
     let pages = 0;
     for (;;) {
       const page = await extrasPage({ client: source, bucket: sourceBucket }, { client: dest, bucket: destBucket }, { source: 'x/', destination: 'r/x/' }, mapping, cursor, 3);
       found.push(...page.extras);
+      deleted.push(...page.deleted);
       pages++;
       if (!page.next) break;
       cursor = page.next;
     }
-    expect(found).toEqual(['x/02 sp', 'x/05', 'x/08', 'x/09']);
+    expect(found).toEqual(['x/02 sp', 'x/05', 'x/08']);
+    // Its source current is a delete marker: not an extra, a key to converge.
+    expect(deleted).toEqual(['x/09']);
     expect(pages).toBe(3);
+  });
+});
+
+describe('the backfill function (the state machine’s worker) on the real servers', () => {
+  it('enqueues a child batch, pages the extras, and writes report.json from the Map Run’s result files', async () => {
+    const { queueUrl, dlqUrl } = await createFifoQueues(sqs);
+    const reportBucket = sourceBucket;
+    const config = loadReplicateConfig({
+      TABLE_NAME: 'unused',
+      DLQ_URL: dlqUrl,
+      QUEUE_URL: queueUrl,
+      SOURCE_BUCKET: sourceBucket,
+      DESTINATIONS: JSON.stringify([{ id: 'gov', bucket: destBucket, region: localEnv().dest.region, secretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:d', sourcePrefix: 'fn/', destinationPrefix: 'fn-replica/' }]),
+    });
+    const env = localEnv();
+    const handler = createBackfillHandler({
+      config,
+      sqs,
+      source,
+      reports: source,
+      destinations: new LocalDestinations({ accessKeyId: env.dest.accessKeyId, secretAccessKey: env.dest.secretAccessKey }, { ...config, endpoints: { ...config.endpoints, destinationS3: env.dest.endpoint, forcePathStyle: true } }),
+    });
+    const invoke = (event: unknown) => handler(event, lambdaContext());
+    try {
+      // A child batch of the Distributed Map (an inventory's URL-encoded keys).
+      const batch = (await invoke({ Items: [{ Key: 'fn/a+b' }, { Key: 'fn/c%25d' }], BatchInput: { runId: 'exec-7', history: 'all', keyEncoding: 'url' } })) as BatchOutcome;
+      expect(batch).toEqual({ keys: 2, enqueued: 2, failedKeys: [] });
+      const sent = await receiveAll(queueUrl);
+      expect(sent.map((m) => parseChangeMessage(m.Body!).key).sort()).toEqual(['fn/a b', 'fn/c%d']);
+
+      // Extras: one key only on the destination, one deleted at the source (a marker to mirror).
+      await dest.send(new PutObjectCommand({ Bucket: destBucket, Key: 'fn-replica/only-dest', Body: 'x', Metadata: { 'partition-replica-of': 'gone;0' } }));
+      await source.send(new PutObjectCommand({ Bucket: sourceBucket, Key: 'fn/marked', Body: 'x' }));
+      await source.send(new DeleteObjectCommand({ Bucket: sourceBucket, Key: 'fn/marked' }));
+      await dest.send(new PutObjectCommand({ Bucket: destBucket, Key: 'fn-replica/marked', Body: 'x' }));
+      let state: unknown = { action: 'extras', runId: 'exec-7', prefix: 'fn/', enqueue: false, history: 'default', report: { bucket: reportBucket, prefix: 'reports/' } };
+      for (let i = 0; i < 10; i++) {
+        state = await invoke(state);
+        if ((state as { done: boolean }).done) break;
+      }
+      expect(state).toMatchObject({ done: true, totals: { extras: 1, enqueued: 1 } });
+      // Only the marked key was queued (extras are deleted only on request).
+      expect((await receiveAll(queueUrl)).map((m) => parseChangeMessage(m.Body!).key)).toEqual(['fn/marked']);
+
+      // The Map Run's ResultWriter files, as Step Functions writes them.
+      const put = (key: string, value: unknown) => source.send(new PutObjectCommand({ Bucket: reportBucket, Key: key, Body: JSON.stringify(value) }));
+      await put('reports/map-runs/r1/manifest.json', { ResultFiles: { SUCCEEDED: [{ Key: 'reports/map-runs/r1/SUCCEEDED_0.json', Size: 1 }], FAILED: [], PENDING: [] } });
+      await put('reports/map-runs/r1/SUCCEEDED_0.json', [{ Status: 'SUCCEEDED', Output: JSON.stringify(batch) }]);
+      const report = await invoke({ action: 'report', runId: 'exec-7', report: { bucket: reportBucket, prefix: 'reports/' }, map: { ResultWriterDetails: { Bucket: reportBucket, Key: 'reports/map-runs/r1/manifest.json' } }, extras: state });
+      expect(report).toEqual({ report: { bucket: reportBucket, key: 'reports/exec-7/report.json' }, counts: { keys: 2, enqueued: 2, failed: 0, extras: 1, extrasEnqueued: 1 }, failed: 0 });
+      const written = await source.send(new GetObjectCommand({ Bucket: reportBucket, Key: 'reports/exec-7/report.json' }));
+      expect(JSON.parse(await written.Body!.transformToString())).toMatchObject({ runId: 'exec-7', extraKeys: ['fn/only-dest'], failedKeys: [] });
+    } finally {
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: dlqUrl }));
+    }
   });
 });
