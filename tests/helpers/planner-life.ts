@@ -11,7 +11,7 @@ import type { Plan, PlanOptions } from '../../src/core/planner';
 import { planKey } from '../../src/core/planner';
 import { MiB, at } from './planner-facts';
 import type { World } from './planner-model';
-import { factsOf } from './planner-model';
+import { ModelError, factsOf } from './planner-model';
 import { HUGE } from './planner-worlds';
 
 const rarely = (weight = 4) => fc.oneof({ arbitrary: fc.constant(false), weight }, { arbitrary: fc.constant(true), weight: 1 });
@@ -26,10 +26,16 @@ const step = fc.record({
   faultAt: fc.nat(),
   table: fc.constantFrom('kept', 'kept', 'kept', 'kept', 'kept', 'kept', 'lost', 'restored'),
   restoreFrom: fc.nat(),
+  /** The user changes the destination's settings before this step. */
+  setting: fc.constantFrom('same', 'same', 'same', 'same', 'same', 'same', 'mode', 'delete-markers', 'permanent-deletes'),
+  /** A tag event of some version comes with this step's. */
+  tags: fc.option(fc.nat(), { nil: undefined, freq: 4 }),
 });
 
 export const lives = fc.record({
   steps: fc.array(step, { minLength: 1, maxLength: 10 }),
+  /** Listing page size: 100 reads these short histories whole; 2 makes the reader stop at the anchor. */
+  pageSize: fc.constantFrom(100, 100, 100, 2),
   mode: fc.constantFrom<'all' | 'latest'>('all', 'all', 'latest'),
   deleteMarkers: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
   permanentDeletes: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
@@ -95,8 +101,12 @@ export function applyWithFault(world: World, plan: Plan, fault: Fault, at: numbe
       case 'unreplicable':
         map.set(action.entry.identity, { deleteMarker: false, unreplicable: action.reason });
         break;
-      case 'delete-object':
       case 'sync-tags':
+        if (action.destinationVersionId === undefined || !world.destination.some((e) => e.versionId === action.destinationVersionId)) {
+          throw new ModelError(`sync-tags of ${action.entry.identity} onto ${action.destinationVersionId ?? '(current)'}, which the destination does not hold`);
+        }
+        break;
+      case 'delete-object':
       case 'report':
         break;
     }
@@ -110,13 +120,20 @@ export function applyWithFault(world: World, plan: Plan, fault: Fault, at: numbe
   return 'done';
 }
 
-/** Lives a key, converging after each operation (with faults); returns the world and the options to converge it with. */
-export function live(life: Life): { world: World; options: PlanOptions; denied: Set<string> } {
+/**
+ * Lives a key, converging after each operation (with faults); returns the world and the options to
+ * converge it with. After a change of settings the history below the anchor is whatever the old
+ * settings made it (a mode `latest` stretch has gaps): only the window above it is the planner's.
+ */
+export function live(life: Life): { world: World; options: PlanOptions; denied: Set<string>; settingsChanged: boolean } {
   const world: World = { source: [], destination: [], map: new Map(), versioned: true, destinationKey: 'photos/cat.jpg', written: 0 };
-  const options: PlanOptions = { mode: life.mode, since: new Date(0), deleteMarkers: life.deleteMarkers, permanentDeletes: life.permanentDeletes, memoryBudgetBytes: 64 * MiB };
+  let options: PlanOptions = { mode: life.mode, since: new Date(0), deleteMarkers: life.deleteMarkers, permanentDeletes: life.permanentDeletes, memoryBudgetBytes: 64 * MiB };
   const denied = new Set<string>();
   const snapshots: Map<string, Mapping>[] = [];
   life.steps.forEach((s, i) => {
+    if (s.setting === 'mode') options = { ...options, mode: options.mode === 'all' ? 'latest' : 'all' };
+    if (s.setting === 'delete-markers') options = { ...options, deleteMarkers: !options.deleteMarkers };
+    if (s.setting === 'permanent-deletes') options = { ...options, permanentDeletes: !options.permanentDeletes };
     let removedAtSource: string | undefined;
     if (s.op === 'delete' && world.source.length > 0) {
       removedAtSource = world.source[s.pick % world.source.length]!.identity;
@@ -131,12 +148,13 @@ export function live(life: Life): { world: World; options: PlanOptions; denied: 
     if (s.table === 'lost') world.map = new Map();
     if (s.table === 'restored') world.map = new Map(snapshots[s.restoreFrom % snapshots.length]);
     if (!s.processed) return;
-    const stepOptions = { ...options, ...(removedAtSource !== undefined && { removedAtSource }) };
+    const tagged = s.tags === undefined || world.source.length === 0 ? undefined : world.source[s.tags % world.source.length]!.identity;
+    const stepOptions = { ...options, ...(removedAtSource !== undefined && { removedAtSource }), ...(tagged !== undefined && { tagsChanged: tagged }) };
     // converge re-plans after a lost answer, a few times.
     for (let round = 0; round < 4; round++) {
-      const plan = planKey(factsOf(world, { pageSize: 100, since: options.since, ...(removedAtSource !== undefined && { checkGone: [removedAtSource] }) }), stepOptions);
+      const plan = planKey(factsOf(world, { pageSize: life.pageSize, since: options.since, ...(removedAtSource !== undefined && { checkGone: [removedAtSource] }) }), stepOptions);
       if (applyWithFault(world, plan, round === 0 ? s.fault : 'none', s.faultAt, denied) === 'done') break;
     }
   });
-  return { world, options, denied };
+  return { world, options, denied, settingsChanged: life.steps.some((s) => s.setting !== 'same') };
 }
