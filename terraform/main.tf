@@ -48,8 +48,11 @@ locals {
     }
   }
   fanout = { for k, d in var.destinations : k => merge(d, {
-    id          = k
-    secret_name = coalesce(d.secret_name, "${var.name}-${k}-credentials")
+    id                    = k
+    delete_markers        = coalesce(d.delete_markers, var.delete_markers)
+    permanent_deletes     = coalesce(d.permanent_deletes, var.permanent_deletes)
+    lifecycle_expirations = coalesce(d.lifecycle_expirations, var.lifecycle_expirations)
+    secret_name           = coalesce(d.secret_name, "${var.name}-${k}-credentials")
   }) }
   destinations = merge(local.single, local.fanout)
 

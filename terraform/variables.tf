@@ -235,7 +235,7 @@ variable "secret_recovery_window_days" {
 ################################################################################
 
 variable "destinations" {
-  description = "Fan-out: one entry per destination, keyed by its id (1-64 of letters, digits, _ . -; the id names the destination in the state table, logs and the secret, so keep it). Each destination gets its own secret; its IAM user comes from a modules/destination call with that destination's provider. partition and region are the bucket's; account_id and user_name only feed the key-step outputs. source_prefix: only keys under it, written under destination_prefix instead. Exactly one of destination_bucket and destinations."
+  description = "Fan-out: one entry per destination, keyed by its id (1-64 of letters, digits, _ . -; the id names the destination in the state table, logs and the secret, so keep it). Each destination gets its own secret; its IAM user comes from a modules/destination call with that destination's provider. partition and region are the bucket's; account_id and user_name only feed the key-step outputs. source_prefix: only keys under it, written under destination_prefix instead. delete_markers, permanent_deletes and lifecycle_expirations default to the module variables of those names. Exactly one of destination_bucket and destinations."
   type = map(object({
     bucket                = string
     partition             = string
@@ -246,12 +246,17 @@ variable "destinations" {
     destination_prefix    = optional(string, "")
     storage_class         = optional(string)
     kms_key_arn           = optional(string)
-    delete_markers        = optional(bool, true)
-    permanent_deletes     = optional(bool, true)
-    lifecycle_expirations = optional(bool, false)
+    delete_markers        = optional(bool)
+    permanent_deletes     = optional(bool)
+    lifecycle_expirations = optional(bool)
     secret_name           = optional(string)
   }))
   default = {}
+
+  validation {
+    condition     = length(var.destinations) == 0 || (var.destination_prefix == "" && var.destination_region == null && var.destination_kms_key == null && var.destination_storage_class == null && var.destination_user_name == null && var.destination_secret_name == null)
+    error_message = "With destinations, set each destination's fields in its entry: destination_prefix, destination_region, destination_kms_key, destination_storage_class, destination_user_name and destination_secret_name belong to destination_bucket."
+  }
 
   validation {
     condition     = alltrue([for k, d in var.destinations : can(regex("^[A-Za-z0-9_.-]{1,64}$", k)) && can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", d.bucket)) && !strcontains(d.bucket, "..")])

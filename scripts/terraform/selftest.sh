@@ -85,6 +85,9 @@ wiring() {
   local name=$1 file=$2; shift 2
   TF_TEST_FILTER=tests/$file plant "$name" test "$1${tab}$2${tab}$3" "test:$4"
 }
+plant "REPLICATE_SINCE taken before the permission exists" validate \
+  "main.tf${tab}    aws_lambda_permission.events,${tab}" \
+  'validate:terraform_data.replicate_since must depend on aws_lambda_permission.events'
 wiring "rule targets the relay's invoke ARN" module.tftest.hcl events.tf \
   'arn       = aws_lambda_function.relay.arn' 'arn       = aws_lambda_function.relay.invoke_arn' \
   'The rule must target the relay function.'

@@ -7,7 +7,8 @@
 #    (node only), and that every taggable resource sets tags.
 # 2. docs.js --check: the READMEs' variables/outputs tables are up to date.
 # 3. With terraform on PATH: fmt -check, validate (module through a generated
-#    caller, each example), terraform test (mock providers). The AWS provider is
+#    caller, each submodule and example), the REPLICATE_SINCE ordering in
+#    `terraform graph`, terraform test (mock providers). The AWS provider is
 #    the real one when `terraform init` can fetch it, else the schema-only stub
 #    in stub-provider/ (dev_overrides, no init). TF_PROVIDER=stub|real forces it.
 # 4. selftest.sh: broken copies of the module must fail these checks.
@@ -93,9 +94,20 @@ else
     (cd "$dir" && terraform "$@" -no-color)
   }
 
+  # REPLICATE_SINCE is taken once events flow: terraform_data.replicate_since must come after
+  # the rule's target, the relay's invoke permission and the bucket's EventBridge switch.
+  since_order() {
+    local g dep since='"module.under_test.terraform_data.replicate_since"'
+    g=$(tfrun "$work/caller" graph) || return 1
+    for dep in aws_cloudwatch_event_target.relay aws_lambda_permission.events aws_s3_bucket_notification.source; do
+      grep -qF "$since -> \"module.under_test.$dep\"" <<<"$g" || { echo "terraform_data.replicate_since must depend on $dep: REPLICATE_SINCE is taken once events reach the queue"; return 1; }
+    done
+  }
+
   check fmt "terraform fmt -check" terraform fmt -check -recursive -diff "$tf"
   node "$here/make-harness.js" "$tf" "$work/caller" >/dev/null 2>&1 || mkdir -p "$work/caller"
   check validate "terraform validate (module via a caller)" tfrun "$work/caller" validate
+  check validate "REPLICATE_SINCE after the relay side (graph)" since_order
   for mod in "$tf"/modules/*/; do check validate "terraform validate modules/$(basename "$mod")" tfrun "${mod%/}" validate; done
   for ex in "$tf"/examples/*/; do check validate "terraform validate examples/$(basename "$ex")" tfrun "${ex%/}" validate; done
   check test "terraform test (mock providers)" tfrun "$tf" test ${TF_TEST_FILTER:+-filter="$TF_TEST_FILTER"}

@@ -31,11 +31,12 @@ override_resource {
 }
 
 variables {
-  name            = "fanout"
-  environment     = "prod"
-  source_bucket   = "source-bucket"
-  source_prefixes = ["data/"]
-  deploy_localzip = "tests/fixtures/empty.zip"
+  name                  = "fanout"
+  lifecycle_expirations = true # the entries' default
+  environment           = "prod"
+  source_bucket         = "source-bucket"
+  source_prefixes       = ["data/"]
+  deploy_localzip       = "tests/fixtures/empty.zip"
   destinations = {
     gov = {
       bucket             = "replica"
@@ -64,14 +65,14 @@ run "two_partitions" {
     condition = jsondecode(aws_lambda_function.replicate.environment[0].variables["DESTINATIONS"]) == [
       {
         id           = "cn", bucket = "replica", region = "cn-northwest-1", secretArn = aws_secretsmanager_secret.destination["cn"].arn,
-        sourcePrefix = "data/reports/", storageClass = "STANDARD_IA", deleteMarkers = true, permanentDeletes = false, lifecycleExpirations = false
+        sourcePrefix = "data/reports/", storageClass = "STANDARD_IA", deleteMarkers = true, permanentDeletes = false, lifecycleExpirations = true
       },
       {
         id                = "gov", bucket = "replica", region = "us-gov-west-1", secretArn = aws_secretsmanager_secret.destination["gov"].arn,
-        destinationPrefix = "copy/", kmsKeyId = var.destinations.gov.kms_key_arn, deleteMarkers = true, permanentDeletes = true, lifecycleExpirations = false
+        destinationPrefix = "copy/", kmsKeyId = var.destinations.gov.kms_key_arn, deleteMarkers = true, permanentDeletes = true, lifecycleExpirations = true
       },
     ]
-    error_message = "DESTINATIONS must hold one entry per destination, its id the map key (two partitions may share a bucket name), each with its own secret."
+    error_message = "DESTINATIONS must hold one entry per destination, its id the map key (two partitions may share a bucket name), each with its own secret, its options defaulting to the module's."
   }
   assert {
     condition     = { for k, s in aws_secretsmanager_secret.destination : k => s.name } == { cn = "fanout-cn-credentials", gov = "fanout-gov-credentials" } && length(module.destination) == 0 && length(aws_iam_access_key.destination) == 0

@@ -241,3 +241,15 @@ run "reject_account_and_secret_name" {
 
   expect_failures = [var.destinations]
 }
+
+run "reject_single_destination_settings_with_fanout" {
+  command = plan
+
+  variables {
+    destination_bucket = null
+    destination_prefix = "ignored/"
+    destinations       = { gov = { bucket = "replica", partition = "aws-us-gov", region = "us-gov-west-1" } }
+  }
+
+  expect_failures = [var.destinations]
+}
