@@ -8,6 +8,7 @@ import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createPipeline, currentObject } from '../../tests/helpers/pipeline';
 import { deleteAndEvent, putAndEvent, putTagsAndEvent, uploadAndEvent } from '../../tests/helpers/s3-events';
+import { backfillDemo } from './backfill';
 
 const MiB = 1024 * 1024;
 
@@ -121,7 +122,9 @@ export async function main(): Promise<number> {
     console.log(`replication took ${copySeconds.toFixed(1)} s; demo ${((Date.now() - started) / 1000).toFixed(1)} s; DLQ messages: ${p.dlq.length}`);
     const ok = converged === keys.length && p.dlq.length === 0;
     console.log(ok ? `\nVERDICT: all ${keys.length} keys converged` : `\nVERDICT: ${keys.length - converged} of ${keys.length} keys did NOT converge`);
-    return ok ? 0 : 1;
+    const onboarded = await backfillDemo();
+    console.log(onboarded ? '\nVERDICT: the existing bucket was backfilled; verify reports 0 differences' : '\nVERDICT: the backfill did NOT reach 0 differences');
+    return ok && onboarded ? 0 : 1;
   } finally {
     await p.cleanup();
   }
