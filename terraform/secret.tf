@@ -12,9 +12,17 @@ resource "aws_secretsmanager_secret" "destination" {
   tags                    = local.tags
 }
 
+# With create_access_key, Terraform reads the secret version back on every plan: its deploying
+# principal (the role, not the session) must stay a reader.
+data "aws_iam_session_context" "deployer" {
+  count = var.create_access_key ? 1 : 0
+
+  arn = data.aws_caller_identity.source.arn
+}
+
 # Only the replicate role (the backfill role, which lists destinations for extras, and
-# secret_reader_arns) may read the key; other principals of the
-# account are denied even with a broad identity policy. Writing the value stays open to admins.
+# secret_reader_arns) may read the key; other principals of the account are denied even with a
+# broad identity policy. Writing the value stays open to admins.
 data "aws_iam_policy_document" "secret" {
   statement {
     sid       = "OnlyTheReplicateRoleReads"
@@ -29,7 +37,7 @@ data "aws_iam_policy_document" "secret" {
     condition {
       test     = "StringNotEquals"
       variable = "aws:PrincipalArn"
-      values   = concat([aws_iam_role.function["replicate"].arn], aws_iam_role.backfill[*].arn, var.secret_reader_arns)
+      values   = concat([aws_iam_role.function["replicate"].arn], aws_iam_role.backfill[*].arn, var.secret_reader_arns, data.aws_iam_session_context.deployer[*].issuer_arn)
     }
   }
 }

@@ -209,7 +209,7 @@ variable "secret_kms_key_arn" {
 }
 
 variable "secret_reader_arns" {
-  description = "IAM principal ARNs (source account) that may read the destination secrets besides the replicate role, e.g. an operator role that runs the CLI's verify. The secrets' resource policy denies GetSecretValue to everyone else."
+  description = "IAM principal ARNs (source account) that may read the destination secrets besides the replicate and backfill roles, e.g. an operator role that runs the CLI's verify. The secrets' resource policy denies GetSecretValue to everyone else (with create_access_key, the deploying role too, since Terraform reads the secret version back)."
   type        = list(string)
   default     = []
 

@@ -33,6 +33,7 @@ override_resource {
 variables {
   name                  = "fanout"
   lifecycle_expirations = true # the entries' default
+  failure_notifications = false
   environment           = "prod"
   source_bucket         = "source-bucket"
   source_prefixes       = ["data/"]
@@ -100,6 +101,10 @@ run "two_partitions" {
   assert {
     condition     = output.secret_arn == null && output.destination_user_name == null && output.destination_partition == null
     error_message = "The single-destination outputs are null with destinations."
+  }
+  assert {
+    condition     = !contains(keys(aws_lambda_function.replicate.environment[0].variables), "FAILURE_TOPIC_ARN") && !contains([for s in data.aws_iam_policy_document.replicate.statement : s.sid], "FailureNotifications") && output.failure_topic_arn == null
+    error_message = "failure_notifications = false: no FAILURE_TOPIC_ARN and no sns:Publish."
   }
   assert {
     condition     = jsondecode(aws_cloudwatch_event_rule.source.event_pattern).detail.object.key == [{ prefix = "data/" }]

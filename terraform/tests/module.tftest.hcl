@@ -481,6 +481,10 @@ run "options" {
     dashboard                                 = false
   }
 
+  override_data {
+    target = data.aws_iam_session_context.deployer[0]
+    values = { issuer_arn = "arn:aws:iam::111111111111:role/deployer" }
+  }
   override_resource {
     target = aws_iam_access_key.destination
     values = { id = "AKIAMOCKMOCKMOCKMOCK", secret = "mock/secret+access+key" }
@@ -519,8 +523,8 @@ run "options" {
     error_message = "The function may publish to the failure topic only, and use the topic's and the secret's keys only through SNS and Secrets Manager."
   }
   assert {
-    condition     = sort(flatten([for s in data.aws_iam_policy_document.secret.statement : [for c in s.condition : tolist(c.values)]])) == sort([aws_iam_role.function["replicate"].arn, "arn:aws:iam::111111111111:role/operator"])
-    error_message = "secret_reader_arns must be added to the secret's readers."
+    condition     = sort(flatten([for s in data.aws_iam_policy_document.secret.statement : [for c in s.condition : tolist(c.values)]])) == sort([aws_iam_role.function["replicate"].arn, "arn:aws:iam::111111111111:role/operator", "arn:aws:iam::111111111111:role/deployer"])
+    error_message = "secret_reader_arns, and with create_access_key the deploying role (Terraform reads the secret version back), must be added to the secret's readers."
   }
   assert {
     condition     = aws_cloudwatch_metric_alarm.this["oldest-message-age"].threshold == 7200 && length(aws_cloudwatch_dashboard.this) == 0 && output.dashboard_name == null
