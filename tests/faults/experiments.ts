@@ -109,8 +109,12 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
     const killer = random.fork(101);
     let objectWrites = 0;
     let stateWrites = 0;
-    let nextObjectKill = 1 + killer.int(6);
-    let nextStateKill = 1 + killer.int(8);
+    // Gaps drawn anew after each kill: often enough to hit every step, rare enough that a batch
+    // can finish (a kill per batch would send every message to the DLQ after maxReceiveCount).
+    const objectGap = () => 1 + killer.int(12);
+    const stateGap = () => 1 + killer.int(40);
+    let nextObjectKill = objectGap();
+    let nextStateKill = stateGap();
     pipelineOptions.endpoints = {
       destinationS3: await startProxy({
         name: 'dest-s3',
@@ -118,7 +122,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
         protocol: 'xml',
         after: (info, status) => {
           if (!isObjectWrite(info) || status >= 300 || ++objectWrites < nextObjectKill) return;
-          nextObjectKill = objectWrites + 1 + killer.int(6);
+          nextObjectKill = objectWrites + objectGap();
           if (child?.kill()) bump(faults, 'kill after object write');
           return 'drop';
         },
@@ -129,7 +133,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
         protocol: 'json',
         after: (info, status) => {
           if (!isStateWrite(info) || status >= 300 || ++stateWrites < nextStateKill) return;
-          nextStateKill = stateWrites + 1 + killer.int(8);
+          nextStateKill = stateWrites + stateGap();
           if (child?.kill()) bump(faults, 'kill after state write');
           return 'drop';
         },
@@ -158,7 +162,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
     const timer = random.fork(303);
     invoke = async (event, context): Promise<SQSBatchResponse> => {
       // Some invocations die at a random moment, like an instance lost mid-batch.
-      if (timer.chance(0.15)) {
+      if (timer.chance(0.08)) {
         const at = timer.int(400);
         setTimeout(() => child?.kill() && bump(faults, 'kill at a random time'), at);
       }

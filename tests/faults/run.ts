@@ -3,6 +3,7 @@
 // any count that must be zero is not. Replay one run: FAULT_EXPERIMENTS=crash FAULT_SEEDS=7 make test-faults
 import './silent';
 import '../helpers/quiet-powertools';
+import { fork } from 'node:child_process';
 import type { ExperimentName, RunStats } from './experiments';
 import { EXPERIMENTS, runExperiment, violations } from './experiments';
 
@@ -58,7 +59,7 @@ export async function main(): Promise<number> {
   for (const experiment of experiments) {
     for (const seed of seeds) {
       console.log(`fault run: ${experiment}, seed ${seed}, ${operations} operations (replay: FAULT_EXPERIMENTS=${experiment} FAULT_SEEDS=${seed} FAULT_OPS=${operations} make test-faults)`);
-      const stats = await runExperiment(experiment, seed, { operations, log: (line) => console.log(`  ${line}`) });
+      const stats = await runInItsOwnProcess(experiment, seed, operations);
       runs.push(stats);
       const bad = violations(stats);
       const extra = Object.entries(stats.extra).map(([k, n]) => `${k} ${n}`);
@@ -72,4 +73,32 @@ export async function main(): Promise<number> {
   const total = runs.reduce((n, r) => n + violations(r), 0);
   console.log(total === 0 ? `fault suite: ${runs.length} runs, every invariant held` : `fault suite: ${total} violations in ${runs.filter((r) => violations(r) > 0).length} of ${runs.length} runs`);
   return total === 0 ? 0 : 1;
+}
+
+interface OneRun {
+  experiment: ExperimentName;
+  seed: number;
+  operations: number;
+}
+
+/** Each run in a process of its own: its peak RSS is its own, and a crash ends only that run. */
+function runInItsOwnProcess(experiment: ExperimentName, seed: number, operations: number): Promise<RunStats> {
+  const one: OneRun = { experiment, seed, operations };
+  return new Promise<RunStats>((resolve, reject) => {
+    let stats: RunStats | undefined;
+    const child = fork(__filename, [], { env: { ...process.env, FAULT_ONE: JSON.stringify(one) }, stdio: 'inherit' });
+    child.on('message', (message: RunStats) => (stats = message));
+    child.once('exit', (code) => (stats ? resolve(stats) : reject(new Error(`the ${experiment} run (seed ${seed}) ended with ${code} and no result`))));
+  });
+}
+
+if (process.env.FAULT_ONE && require.main === module) {
+  const one = JSON.parse(process.env.FAULT_ONE) as OneRun;
+  void runExperiment(one.experiment, one.seed, { operations: one.operations }).then(
+    (stats) => process.send?.(stats, () => process.exit(0)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }
