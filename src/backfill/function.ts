@@ -69,12 +69,14 @@ const reportSchema = z.object({
 
 export function createBackfillHandler(deps: BackfillDependencies) {
   const { config } = deps;
+  const queueUrl = config.queueUrl;
+  if (queueUrl === undefined) throw new ConfigError('QUEUE_URL', 'is required by the backfill function');
 
   const enqueueBatch = async (input: z.infer<typeof batchSchema>): Promise<BatchOutcome> => {
     const keys = [...new Set(input.Items.map((item) => (input.BatchInput.keyEncoding === 'url' ? decodeObjectKey(item.Key) : item.Key)))];
     const now = new Date();
     const entries = keys.map((key) => convergeEntry(input.BatchInput.runId, config.sourceBucket, key, input.BatchInput.history, { now }));
-    const result = await sendEntries(deps.sqs, config.queueUrl!, entries);
+    const result = await sendEntries(deps.sqs, queueUrl, entries);
     const failedKeys = result.failed.map((f) => ({ key: keys[f.index]!, reason: f.code }));
     logger.info('backfill batch', { runId: input.BatchInput.runId, keys: keys.length, enqueued: result.sent, failed: failedKeys.length });
     return { keys: keys.length, enqueued: result.sent, failedKeys };
@@ -99,7 +101,7 @@ export function createBackfillHandler(deps: BackfillDependencies) {
     // Keys deleted at the source converge always (a marker to mirror); extras only on request.
     const toConverge = [...page.deleted, ...(input.enqueue ? page.extras : [])];
     if (toConverge.length > 0) {
-      const sent = await sendEntries(deps.sqs, config.queueUrl!, toConverge.map((key) => convergeEntry(input.runId, config.sourceBucket, key, input.history)));
+      const sent = await sendEntries(deps.sqs, queueUrl, toConverge.map((key) => convergeEntry(input.runId, config.sourceBucket, key, input.history)));
       totals.enqueued += sent.sent;
     }
     const next = page.next !== undefined
@@ -141,7 +143,6 @@ export function createBackfillHandler(deps: BackfillDependencies) {
     throw new InvalidEventError(`not a backfill input: ${z.prettifyError(batch.error)}`);
   };
 
-  if (config.queueUrl === undefined) throw new ConfigError('QUEUE_URL', 'is required by the backfill function');
   return middy(handle).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 

@@ -128,3 +128,10 @@ describe('the backfill function: the report', () => {
     await expect(invoke({ action: 'report', runId: 'exec-9', report: { bucket: 'reports', prefix: 'bf/' }, map: { ResultWriterDetails: { Bucket: 'reports', Key: 'runs/m/manifest.json' } } })).rejects.toThrow('denied');
   });
 });
+
+describe('the backfill function’s configuration', () => {
+  it('fails at cold start without QUEUE_URL, naming it', () => {
+    const { queueUrl: _, ...withoutQueue } = config;
+    expect(() => createBackfillHandler({ config: withoutQueue, sqs, source, reports, destinations: new DestinationClients(new CredentialsCache(new SecretsManagerClient({ region: 'us-east-1' }), 1000), config.endpoints) })).toThrow('QUEUE_URL: is required by the backfill function');
+  });
+});
