@@ -11,14 +11,16 @@
 //   3gib   one 3 GiB object: the copy engine (peak RSS against 1 GiB's)
 //   cold   loading build/replicate.js, and its first and second record (needs `make build`)
 // BENCH_REPS (default 3). Each run writes into a fresh destination bucket (and state table).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
+const execFileAsync = promisify(execFile);
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,34 +60,37 @@ await bundle('bench/handler-worker.ts', 'worker.js');
 const runner = join(work, 'runner.js');
 
 // ---------------------------------------------------------------- measuring processes
-/** CPU seconds (user + system) the local servers used so far: RGW, the OSD and dynalite. */
-function serverCpuSeconds() {
+/** CPU seconds (user + system) each local server used so far: RGW (with its OSD) and dynalite. */
+const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+function serverCpu() {
   const dir = process.env.TEST_ENV_DIR ?? join(root, '.test-env');
-  const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-  let total = 0;
-  for (const name of ['client.rgw.a', 'osd.0', 'dynalite']) {
+  const of = (name) => {
     try {
       const pid = readFileSync(join(dir, 'run', `${name}.pid`), 'utf8').trim();
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / tick; // utime, stime
+      return (Number(fields[11]) + Number(fields[12])) / TICK; // utime, stime
     } catch {
-      return NaN; // servers not found (another TEST_ENV_DIR): left out
+      return NaN; // not found (servers of another TEST_ENV_DIR): left out
     }
-  }
-  return total;
+  };
+  return { rgw: of('client.rgw.a') + of('osd.0'), dynalite: of('dynalite') };
 }
+const cpuSince = (before) => {
+  const now = serverCpu();
+  return { rgw: now.rgw - before.rgw, dynalite: now.dynalite - before.dynalite };
+};
 
 /** Runs a command under GNU time: stdout, wall seconds, client CPU seconds, peak RSS MiB, server CPU seconds. */
 function measured(command, args, env = {}, base = process.env) {
   const stats = join(work, 'time.txt');
   const [cmd, argv] = TIME ? [TIME, ['-f', '%e %U %S %M', '-o', stats, command, ...args]] : [command, args];
-  const server = serverCpuSeconds();
+  const server = serverCpu();
   const started = process.hrtime.bigint();
   const run = spawnSync(cmd, argv, { env: { ...base, ...env }, encoding: 'utf8', maxBuffer: 64 * MiB });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (run.status !== 0) throw new Error(`${command} ${args[0] ?? ''} failed (${run.status}): ${run.stderr.slice(-2000)}`);
   const [, user, sys, maxKb] = TIME ? readFileSync(stats, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number) : [wall, NaN, NaN, NaN];
-  return { stdout: run.stdout, wall, cpu: user + sys, rssMiB: maxKb / 1024, serverCpu: serverCpuSeconds() - server };
+  return { stdout: run.stdout, wall, cpu: user + sys, rssMiB: maxKb / 1024, server: cpuSince(server) };
 }
 
 function runnerJson(mode, job) {
@@ -161,7 +166,7 @@ async function handlerRun(objects, workers, env = {}) {
   const batches = [];
   for (let i = 0; i < objects.length; i += BATCH) batches.push(objects.slice(i, i + BATCH).map((o, j) => changeMessage(o, i + j)));
   const shares = Array.from({ length: workers }, (_, w) => batches.filter((_, b) => b % workers === w));
-  const server = serverCpuSeconds();
+  const server = serverCpu();
   const procs = shares.map((share, w) => {
     const jobFile = join(work, `job-${w}.json`);
     writeFileSync(jobFile, JSON.stringify({ env: functionEnv(objects[0].bucket, dstBucket, tableName), secret, batches: share }));
@@ -190,7 +195,7 @@ async function handlerRun(objects, workers, env = {}) {
     records,
     cpu: results.reduce((n, r) => n + r.cpuSeconds, 0),
     rssMiB: Math.max(...results.map((r) => r.rssMiB)),
-    serverCpu: serverCpuSeconds() - server,
+    server: cpuSince(server),
     counts,
   };
 }
@@ -210,9 +215,11 @@ async function secretsServer() {
 }
 
 const COLD_SCRIPT = `
+const c0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const { handler } = require(process.env.BENCH_BUNDLE);
 const t1 = process.hrtime.bigint();
+const c1 = process.cpuUsage(c0);
 const record = (m) => ({ messageId: m.eventId, receiptHandle: 'r', body: JSON.stringify(m), attributes: { MessageGroupId: m.key, ApproximateReceiveCount: '1' }, messageAttributes: {} });
 const ctx = { functionName: 'replicate', awsRequestId: 'cold', invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:replicate', memoryLimitInMB: '1024', functionVersion: '1', getRemainingTimeInMillis: () => 900000 };
 const [first, second] = JSON.parse(process.env.BENCH_MESSAGES);
@@ -223,7 +230,7 @@ const [first, second] = JSON.parse(process.env.BENCH_MESSAGES);
   const t3 = process.hrtime.bigint();
   if (a.batchItemFailures.length + b.batchItemFailures.length) throw new Error('cold records failed');
   const ms = (x, y) => Number(y - x) / 1e6;
-  console.log(JSON.stringify({ loadMs: ms(t0, t1), firstMs: ms(t1, t2), secondMs: ms(t2, t3) }));
+  console.log(JSON.stringify({ loadMs: ms(t0, t1), loadCpuMs: (c1.user + c1.system) / 1000, firstMs: ms(t1, t2), secondMs: ms(t2, t3) }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -237,10 +244,11 @@ async function coldRun(objects, secretsUrl) {
     BENCH_BUNDLE: bundlePath,
     BENCH_MESSAGES: JSON.stringify(objects.slice(0, 2).map(changeMessage)),
   };
+  // Not spawnSync: the child reads its secret from our loopback server, which needs our event loop.
   const started = process.hrtime.bigint();
-  const out = measured(process.execPath, ['-e', COLD_SCRIPT], env);
+  const { stdout } = await execFileAsync(process.execPath, ['--no-warnings', '-e', COLD_SCRIPT], { env: { ...process.env, ...env } });
   const processMs = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ...JSON.parse(out.stdout.trim().split('\n').pop()), processMs };
+  return { ...JSON.parse(stdout.trim().split('\n').pop()), processMs };
 }
 
 function emptyNodeMs() {
@@ -293,16 +301,24 @@ try {
         const r = rclone([`src:${objects[0].bucket}/${name}/`, `dst:${dstBucket}/${name}/`, `--transfers=${transfers}`, `--checkers=${Math.max(8, transfers)}`]);
         note(`${name} rclone ${transfers}`, objects.length / r.wall, 'obj/s');
         record(`${name} rclone ${transfers} cpu`, (r.cpu / objects.length) * 1000);
+        record(`${name} rclone ${transfers} rgw`, (r.server.rgw / objects.length) * 1000);
       };
-      const ours = async (workers) => {
-        const r = await handlerRun(objects, workers);
-        note(`${name} ours ${workers}`, r.records / r.wall, 'obj/s');
-        record(`${name} ours ${workers} cpu`, (r.cpu / r.records) * 1000);
-        record(`${name} ours ${workers} server`, (r.serverCpu / r.records) * 1000);
+      const ours = async (workers, label = String(workers), env = {}) => {
+        const r = await handlerRun(objects, workers, env);
+        note(`${name} ours ${label}`, r.records / r.wall, 'obj/s');
+        record(`${name} ours ${label} cpu`, (r.cpu / r.records) * 1000);
+        record(`${name} ours ${label} rgw`, (r.server.rgw / r.records) * 1000);
+        record(`${name} ours ${label} dynalite`, (r.server.dynalite / r.records) * 1000);
         perRecord[name] = Object.fromEntries(Object.entries(r.counts).map(([k, v]) => [k, v / r.records]));
       };
       // Interleaved, and the order turns each repetition so no tool always runs on a warm server.
-      const steps = [() => ours(1), () => ours(8), ...(hasRclone ? [() => rcloneRun(8), ...(name === 'small' ? [() => rcloneRun(1)] : [])] : [])];
+      // "serial": one record at a time, as the batch loop ran before RECORDS_IN_FLIGHT (the before figure).
+      const steps = [
+        () => ours(1),
+        () => ours(8),
+        ...(name === 'small' ? [() => ours(1, 'serial', { RECORDS_IN_FLIGHT: '1' })] : []),
+        ...(hasRclone ? [() => rcloneRun(8), ...(name === 'small' ? [() => rcloneRun(1)] : [])] : []),
+      ];
       for (let i = 0; i < steps.length; i++) await steps[(i + rep - 1) % steps.length]();
     }
     for (const name of ['1gib', '3gib']) {
@@ -315,7 +331,7 @@ try {
         note(`${name} ours`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} ours cpu`, r.cpu / gib);
         record(`${name} ours rss`, r.rssMiB);
-        record(`${name} ours server`, r.serverCpu / gib);
+        record(`${name} ours server`, r.server.rgw / gib);
       };
       const rcloneRun = (label, flags) => {
         const { dstBucket } = runnerJson('target', {}).result;
@@ -323,12 +339,12 @@ try {
         note(`${name} ${label}`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} ${label} cpu`, r.cpu / gib);
         record(`${name} ${label} rss`, r.rssMiB);
-        record(`${name} ${label} server`, r.serverCpu / gib);
+        record(`${name} ${label} server`, r.server.rgw / gib);
       };
       const uploadRun = () => {
         const r = runnerJson('upload', job('upload', runnerJson('target', {}).result.dstBucket));
         note(`${name} upload-only`, object.size / MiB / r.wall, 'MiB/s');
-        record(`${name} upload-only server`, r.serverCpu / gib);
+        record(`${name} upload-only server`, r.server.rgw / gib);
       };
       const steps =
         name === '3gib'
@@ -350,6 +366,7 @@ try {
       for (let i = 0; i < 3; i++) {
         const r = await coldRun(sets.small.slice(i * 2), secretsUrl);
         note('cold load', r.loadMs, 'ms');
+        record('cold load cpu', r.loadCpuMs);
         record('cold first', r.firstMs);
         record('cold second', r.secondMs);
         record('cold process', r.processMs);
@@ -371,13 +388,18 @@ try {
   if (wanted.includes('3gib')) row('  peak RSS MiB at 3 GiB', fmt('3gib ours rss', 0), '', wanted.includes('1gib') ? ratio('3gib ours rss', '1gib ours rss') : '');
   if (wanted.includes('small')) {
     row('1,000 x 4 KiB, 1 worker, obj/s', fmt('small ours 1'), `rclone 1 transfer ${fmt('small rclone 1')}`, ratio('small ours 1', 'small rclone 1'));
+    row('  the same, records one at a time (before)', fmt('small ours serial'), `rclone 1 transfer ${fmt('small rclone 1')}`, ratio('small ours serial', 'small rclone 1'));
+    row('  speed-up of records in flight (1 worker)', ratio('small ours 1', 'small ours serial'), '', '');
     row('1,000 x 4 KiB, 8 workers, obj/s', fmt('small ours 8'), `rclone 8 transfers ${fmt('small rclone 8')}`, ratio('small ours 8', 'small rclone 8'));
-    row('  client CPU ms per 4 KiB record (8 workers)', fmt('small ours 8 cpu', 1), `rclone 8: ${fmt('small rclone 8 cpu', 1)} per object`, ratio('small ours 8 cpu', 'small rclone 8 cpu'));
-    row('  server CPU ms per 4 KiB record (8 workers)', fmt('small ours 8 server', 1), '', '');
+    row('  client CPU ms per record, 1 worker', fmt('small ours 1 cpu', 1), `rclone 1: ${fmt('small rclone 1 cpu', 1)} per object`, ratio('small ours 1 cpu', 'small rclone 1 cpu'));
+    row('  client CPU ms per record, 8 workers', fmt('small ours 8 cpu', 1), `rclone 8: ${fmt('small rclone 8 cpu', 1)} per object`, ratio('small ours 8 cpu', 'small rclone 8 cpu'));
+    row('  RGW CPU ms per record, 8 workers', fmt('small ours 8 rgw', 1), `rclone 8: ${fmt('small rclone 8 rgw', 1)} per object`, ratio('small ours 8 rgw', 'small rclone 8 rgw'));
+    row('  dynalite CPU ms per record, 8 workers', fmt('small ours 8 dynalite', 1), '(rclone keeps no state)', '');
   }
   if (wanted.includes('mib')) {
     row('100 x 1 MiB, 1 worker, obj/s', fmt('mib ours 1'), '', '');
     row('100 x 1 MiB, 8 workers, obj/s', fmt('mib ours 8'), `rclone 8 transfers ${fmt('mib rclone 8')}`, ratio('mib ours 8', 'mib rclone 8'));
+    row('  client CPU ms per record, 8 workers', fmt('mib ours 8 cpu', 1), `rclone 8: ${fmt('mib rclone 8 cpu', 1)} per object`, ratio('mib ours 8 cpu', 'mib rclone 8 cpu'));
   }
   for (const [name, counts] of Object.entries(perRecord)) {
     const sum = (prefix) => Object.entries(counts).filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
@@ -385,7 +407,8 @@ try {
     row(`requests per record (${name}): ${(sum('S3 source') + sum('S3 destination') + sum('DynamoDB')).toFixed(2)}`, `source ${sum('S3 source').toFixed(2)}, destination ${sum('S3 destination').toFixed(2)}, DynamoDB ${sum('DynamoDB').toFixed(2)}`, detail, '');
   }
   if (wanted.includes('cold')) {
-    row('loading build/replicate.js, ms', fmt('cold load', 0), `empty node process ${fmt('empty node', 0)} (whole process)`, '');
+    row('loading build/replicate.js, ms (wall)', fmt('cold load', 0), `empty node process ${fmt('empty node', 0)} (whole process)`, '');
+    row('  CPU ms of loading it', fmt('cold load cpu', 0), '', '');
     row('  first record / second record, ms', `${fmt('cold first', 0)} / ${fmt('cold second', 0)}`, `whole cold process ${fmt('cold process', 0)}`, '');
   }
   const header = ['workload (median, min–max)', 'ours', 'peer in the same run', 'ours / peer'];

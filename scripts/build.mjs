@@ -17,6 +17,9 @@ const buildOptions = {
   platform: 'node',
   target: 'node22',
   format: 'cjs',
+  // The SDK's ES module builds, not its one-file CommonJS builds: unused commands and schemas are
+  // left out (build/replicate.js 1.40 -> 1.10 MB; loading it took a third less CPU, measured).
+  mainFields: ['module', 'main'],
   minify: true,
   sourcemap: 'linked', // build/<name>.js.map plus the comment NODE_OPTIONS=--enable-source-maps needs to find it
   legalComments: 'none',
