@@ -97,8 +97,9 @@ export function buildProgram(run: (code: number) => void): Command {
     .addOption(concurrency)
     .option('--show <n>', 'differing keys printed (all are counted)', positive('--show'), 100)
     .option('--no-tags', "do not compare the current versions' tags (saves two requests a key)")
+    .option('--quick', 'keys whose listed histories match (kind, size, ETag) count as in sync without reading the table or tags, as rclone check does')
     .action(function (this: Command) {
-      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; show: number; tags: boolean }>();
+      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; show: number; tags: boolean; quick?: boolean }>();
       return act((ctx) => runVerify(ctx, o))();
     });
 

@@ -1,5 +1,6 @@
 import type { KeyEntries } from '../../../src/backfill/listing';
 import { listingPrefixes, pairKeys } from '../../../src/backfill/pairs';
+import { sameHistories } from '../../../src/cli/commands/verify';
 
 const entries = (key: string): KeyEntries => ({ key, entries: [{ kind: 'version', versionId: `v-${key}`, etag: '"e"', size: 1, lastModified: new Date(0), isLatest: true }] });
 async function* pages(...list: string[][]): AsyncGenerator<KeyEntries[]> {
@@ -44,5 +45,26 @@ describe('listingPrefixes', () => {
   });
   it('is undefined outside the replicated prefix', () => {
     expect(listingPrefixes('logs/', mapping)).toBeUndefined();
+  });
+});
+
+describe('sameHistories (verify --quick)', () => {
+  const v = (versionId: string, etag: string, isLatest = false, size = 1) => ({ kind: 'version' as const, versionId, etag, size, lastModified: new Date(0), isLatest });
+  const m = (versionId: string, isLatest = false) => ({ kind: 'marker' as const, versionId, etag: '', size: 0, lastModified: new Date(0), isLatest });
+  const pair = (source: KeyEntries['entries'], destination: KeyEntries['entries']) => ({ key: 'k', destinationKey: 'k', source: { key: 'k', entries: source }, destination: { key: 'k', entries: destination } });
+
+  it('matches histories alike entry for entry, whatever the version ids', () => {
+    expect(sameHistories(pair([m('s3', true), v('s2', '"b"'), v('s1', '"a"')], [m('d3', true), v('d2', '"b"'), v('d1', '"a"')]), 'all')).toBe(true);
+  });
+  it('does not match a missing, extra, reordered or different entry, nor an empty ETag', () => {
+    expect(sameHistories(pair([v('s2', '"b"', true), v('s1', '"a"')], [v('d2', '"b"', true)]), 'all')).toBe(false);
+    expect(sameHistories(pair([v('s2', '"b"', true), v('s1', '"a"')], [v('d1', '"a"', true), v('d2', '"b"')]), 'all')).toBe(false);
+    expect(sameHistories(pair([v('s1', '"a"', true, 1)], [v('d1', '"a"', true, 2)]), 'all')).toBe(false);
+    expect(sameHistories(pair([v('s1', '', true)], [v('d1', '', true)]), 'all')).toBe(false);
+    expect(sameHistories({ key: 'k', destinationKey: 'k', destination: { key: 'k', entries: [v('d1', '"a"', true)] } }, 'all')).toBe(false);
+  });
+  it('compares only the currents in mode latest', () => {
+    expect(sameHistories(pair([v('s2', '"b"', true), v('s1', '"a"')], [v('d2', '"b"', true)]), 'latest')).toBe(true);
+    expect(sameHistories(pair([m('s2', true), v('s1', '"a"')], [v('d1', '"a"', true)]), 'latest')).toBe(false);
   });
 });
