@@ -11,7 +11,7 @@ import type { Plan, PlanOptions } from '../../src/core/planner';
 import { planKey } from '../../src/core/planner';
 import { MiB, at } from './planner-facts';
 import type { World } from './planner-model';
-import { ModelError, factsOf } from './planner-model';
+import { ModelError, cloneWorld, factsOf, lostMirrors } from './planner-model';
 import { HUGE } from './planner-worlds';
 
 const rarely = (weight = 4) => fc.oneof({ arbitrary: fc.constant(false), weight }, { arbitrary: fc.constant(true), weight: 1 });
@@ -28,6 +28,8 @@ const step = fc.record({
   restoreFrom: fc.nat(),
   /** The user changes the destination's settings before this step. */
   setting: fc.constantFrom('same', 'same', 'same', 'same', 'same', 'same', 'mode', 'delete-markers', 'permanent-deletes'),
+  /** Some source version is archived (or its key denied) from this step on: its copies fail as unreplicable. */
+  archive: fc.option(fc.nat(), { nil: undefined, freq: 8 }),
   /** A tag event of some version comes with this step's. */
   tags: fc.option(fc.nat(), { nil: undefined, freq: 4 }),
 });
@@ -102,9 +104,9 @@ export function applyWithFault(world: World, plan: Plan, fault: Fault, at: numbe
         map.set(action.entry.identity, { deleteMarker: false, unreplicable: action.reason });
         break;
       case 'sync-tags':
-        if (action.destinationVersionId === undefined || !world.destination.some((e) => e.versionId === action.destinationVersionId)) {
-          throw new ModelError(`sync-tags of ${action.entry.identity} onto ${action.destinationVersionId ?? '(current)'}, which the destination does not hold`);
-        }
+        if (action.destinationVersionId === undefined) throw new ModelError(`sync-tags of ${action.entry.identity} with no version id on a versioned destination`);
+        // A mirror gone answers NoSuchVersion: the executor unmaps it (a map entry the plan trusted beyond the listing).
+        if (!world.destination.some((e) => e.versionId === action.destinationVersionId)) map.delete(action.entry.identity);
         break;
       case 'delete-object':
       case 'report':
@@ -125,11 +127,12 @@ export function applyWithFault(world: World, plan: Plan, fault: Fault, at: numbe
  * converge it with. After a change of settings the history below the anchor is whatever the old
  * settings made it (a mode `latest` stretch has gaps): only the window above it is the planner's.
  */
-export function live(life: Life): { world: World; options: PlanOptions; denied: Set<string>; settingsChanged: boolean } {
+export function live(life: Life): { world: World; options: PlanOptions; denied: Set<string>; settingsChanged: boolean; lost: string[] } {
   const world: World = { source: [], destination: [], map: new Map(), versioned: true, destinationKey: 'photos/cat.jpg', written: 0 };
   let options: PlanOptions = { mode: life.mode, since: new Date(0), deleteMarkers: life.deleteMarkers, permanentDeletes: life.permanentDeletes, memoryBudgetBytes: 64 * MiB };
   const denied = new Set<string>();
   const snapshots: Map<string, Mapping>[] = [];
+  const lost: string[] = [];
   life.steps.forEach((s, i) => {
     if (s.setting === 'mode') options = { ...options, mode: options.mode === 'all' ? 'latest' : 'all' };
     if (s.setting === 'delete-markers') options = { ...options, deleteMarkers: !options.deleteMarkers };
@@ -147,14 +150,21 @@ export function live(life: Life): { world: World; options: PlanOptions; denied: 
     snapshots.push(new Map(world.map));
     if (s.table === 'lost') world.map = new Map();
     if (s.table === 'restored') world.map = new Map(snapshots[s.restoreFrom % snapshots.length]);
+    const versions = world.source.filter((e) => e.kind === 'version');
+    if (s.archive !== undefined && versions.length > 0) denied.add(versions[s.archive % versions.length]!.identity);
     if (!s.processed) return;
     const tagged = s.tags === undefined || world.source.length === 0 ? undefined : world.source[s.tags % world.source.length]!.identity;
     const stepOptions = { ...options, ...(removedAtSource !== undefined && { removedAtSource }), ...(tagged !== undefined && { tagsChanged: tagged }) };
     // converge re-plans after a lost answer, a few times.
     for (let round = 0; round < 4; round++) {
       const plan = planKey(factsOf(world, { pageSize: life.pageSize, since: options.since, ...(removedAtSource !== undefined && { checkGone: [removedAtSource] }) }), stepOptions);
-      if (applyWithFault(world, plan, round === 0 ? s.fault : 'none', s.faultAt, denied) === 'done') break;
+      const before = cloneWorld(world);
+      const fault = round === 0 ? s.fault : 'none';
+      const result = applyWithFault(world, plan, fault, s.faultAt, denied);
+      // A convergence that ran to its end never takes the last mirror of a version the source still has.
+      if (fault === 'none') lost.push(...lostMirrors(before, world).map((l) => `step ${i + 1}: ${l}`));
+      if (result === 'done') break;
     }
   });
-  return { world, options, denied, settingsChanged: life.steps.some((s) => s.setting !== 'same') };
+  return { world, options, denied, settingsChanged: life.steps.some((s) => s.setting !== 'same'), lost };
 }

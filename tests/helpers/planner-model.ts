@@ -155,9 +155,9 @@ export function applyPlan(world: World, plan: Plan): void {
         world.destination = [];
         break;
       case 'sync-tags': {
-        if (world.versioned && (action.destinationVersionId === undefined || !world.destination.some((e) => e.versionId === action.destinationVersionId))) {
-          throw new ModelError(`sync-tags of ${action.entry.identity} onto ${action.destinationVersionId ?? '(current)'}, which the destination does not hold`);
-        }
+        if (world.versioned && action.destinationVersionId === undefined) throw new ModelError(`sync-tags of ${action.entry.identity} with no version id on a versioned destination`);
+        // A mirror gone answers NoSuchVersion: the executor unmaps it.
+        if (world.versioned && !world.destination.some((e) => e.versionId === action.destinationVersionId)) world.map.delete(action.entry.identity);
         break;
       }
       case 'abort-upload':

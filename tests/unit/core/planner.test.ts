@@ -1,5 +1,6 @@
 import { planKey } from '../../../src/core/planner';
 import { MiB, at, copyOf, keyFacts, marker, markerOf, options, steps, version } from '../../helpers/planner-facts';
+import { applyWithFault } from '../../helpers/planner-life';
 import { applyPlan, factsOf, violations, worldOf } from '../../helpers/planner-model';
 
 // Destination version ids are `d<n>` for a copy of source version v<n>, `dm<n>` for a marker put for m<n>.
@@ -357,6 +358,44 @@ describe('planKey, mode all on a versioned destination', () => {
       // Assess: today d3 and d4 are deleted as out of order and v3, v4 copied again (failure 13's symptom).
       expect(steps(plan)).toEqual(expect.arrayContaining(['map v1 -> d1', 'map v3 -> d3', 'map v4 -> d4']));
       expect(steps(plan).filter((s) => /^(delete-version d[34]|copy v[34])/.test(s))).toEqual([]);
+    });
+
+    it('does not try again, at every event, a copy on top that failed as unreplicable', () => {
+      // Prepare: v1 is mirrored by d1 under a foreign f2 (left alone); v1 has been archived at the source since.
+      const world = worldOf({ source: [version('v1')], destination: [copyOf('f2', null), copyOf('d1', 'v1')], map: { v1: 'd1' } });
+      const archived = new Set(['v1']);
+      const keep = options({ permanentDeletes: false });
+
+      // Act: two events of the key.
+      applyWithFault(world, planKey(factsOf(world), keep), 'none', 0, archived);
+      const second = planKey(factsOf(world), keep);
+
+      // Assess: today the failed copy replaces v1 -> d1 with the unreplicable record; the next plan maps d1 back and copies again, and so on forever.
+      expect(steps(second)).not.toContain('copy v1');
+    });
+
+    it('keeps the mirrors above a version it knows it cannot copy (too large), when the map is lost', () => {
+      // Prepare: v1 is too large for the memory; v2 and v3 were mirrored; the table was recreated.
+      const facts = keyFacts({ source: [version('v3'), version('v2'), version('v1', { size: 1024 * 1024 * MiB })], destination: [copyOf('d3', 'v3'), copyOf('d2', 'v2')] });
+
+      // Act
+      const plan = planKey(facts, options());
+
+      // Assess: today d2 and d3 are deleted as "out of order" behind v1, which the same plan records unreplicable.
+      expect(steps(plan)).toEqual(['unreplicable v1 (insufficient-memory)', 'map v2 -> d2', 'map v3 -> d3']);
+    });
+
+    it('deletes a second mirror of an older version that sits above the newest mirrored one', () => {
+      // Prepare: d1b, a copy of v1 the map does not name, sits above d2 (the anchor); the map names d1 for v1.
+      const world = worldOf({ source: [version('v2'), version('v1')], destination: [copyOf('d1b', 'v1'), copyOf('d2', 'v2'), copyOf('d1', 'v1')], map: { v1: 'd1', v2: 'd2' } });
+
+      // Act
+      const plan = planKey(factsOf(world), options());
+      applyPlan(world, plan);
+
+      // Assess: today the plan copies v2 on top and deletes d2, but keeps d1b: v1 is mirrored twice until the next plan.
+      expect(violations(world, options())).toEqual([]);
+      expect(planKey(factsOf(world), options()).actions).toEqual([]);
     });
 
     it('drops a map entry a restore brought back for a version gone from both sides', () => {

@@ -9,7 +9,8 @@ import type { Action, Plan } from '../../../src/core/planner';
 import type { ExecuteContext, MapWrites } from '../../../src/engine/execute';
 import { ReplanError, executePlan } from '../../../src/engine/execute';
 import { OutOfTimeError, PermanentError, SourceAccessDeniedError, WriteOutcomeUnknownError } from '../../../src/errors';
-import { marker, version } from '../../helpers/planner-facts';
+import { planKey } from '../../../src/core/planner';
+import { copyOf, keyFacts, marker, options, steps, version } from '../../helpers/planner-facts';
 import { MemoryTable, TABLE_NAME, destinationConfig, offlineDocuments, offlineS3, s3Error } from '../../helpers/unit-builders';
 
 // Every resource has its own identity: a call that reaches the wrong client, bucket or key shows.
@@ -231,6 +232,41 @@ describe('executePlan', () => {
       await expect(run).rejects.toMatchObject({ name: 'AccessDenied' });
       expect(copyFn).toHaveBeenCalledTimes(1);
       expect(writes.put.size).toBe(0);
+    });
+  });
+
+  describe('a plan whose copy of a version already mirrored fails as unreplicable (archived since, key denied since)', () => {
+    const archived = (versionId: string) => (request: CopyRequest) =>
+      request.source.version.versionId === versionId
+        ? Promise.reject(new PermanentError('source-archived', `${versionId} is in GLACIER (test)`))
+        : Promise.resolve({ versionId: `copied-${request.source.version.versionId}`, etag: request.source.version.etag, bytes: 100, parts: 1, resumed: false });
+
+    it('keeps the mirror a copy on top was to replace', async () => {
+      // Prepare: someone wrote f2 over the mirror of the current v1; v1 has been archived at the source since.
+      const facts = keyFacts({ source: [version('v1')], destination: [copyOf('f2', null), copyOf('d1', 'v1')], map: { v1: 'd1' } });
+      const planned = planKey(facts, options());
+      copyFn.mockImplementation(archived('v1'));
+
+      // Act
+      await executePlan(planned, context(), emptyWrites());
+
+      // Assess: today d1, the only mirror of v1, is deleted after the copy failed.
+      expect(steps(planned)).toEqual(['report foreign f2', 'copy v1', 'delete-version d1 of v1']);
+      expect(destination).not.toHaveReceivedCommandWith(DeleteObjectCommand, { VersionId: 'd1' });
+    });
+
+    it('keeps a mirror deleted to be copied again in order', async () => {
+      // Prepare: v2 is missing under d3 (the map lost); v3 has been archived at the source since d3 was made.
+      const facts = keyFacts({ source: [version('v3'), version('v2'), version('v1')], destination: [copyOf('d3', 'v3'), copyOf('d1', 'v1')], map: { v1: 'd1' } });
+      const planned = planKey(facts, options());
+      copyFn.mockImplementation(archived('v3'));
+
+      // Act
+      await executePlan(planned, context(), emptyWrites());
+
+      // Assess: today d3 is deleted before v3's copy fails: the destination has no v3 at all.
+      expect(steps(planned)).toContain('copy v3');
+      expect(destination).not.toHaveReceivedCommandWith(DeleteObjectCommand, { VersionId: 'd3' });
     });
   });
 
