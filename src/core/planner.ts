@@ -32,16 +32,16 @@ export interface PlanOptions {
 }
 
 export type Action =
-  | { kind: 'copy'; entry: SourceEntry; why: string }
+  | { kind: 'copy'; entry: SourceEntry; why: string; /** Its mirror further down, kept (and recorded) if this copy proves impossible. */ mirror?: string }
   | { kind: 'put-marker'; entry: SourceEntry; why: string }
-  | { kind: 'delete-version'; versionId: string; mirrorOf?: string; why: string }
+  | { kind: 'delete-version'; versionId: string; mirrorOf?: string; why: string; /** Only once the copy of `mirrorOf` in this plan succeeded. */ afterCopy?: true }
   | { kind: 'delete-object'; why: string }
   | { kind: 'sync-tags'; entry: SourceEntry; destinationVersionId?: string; why: string }
   | { kind: 'abort-upload'; uploadId: string; destinationKey: string; why: string }
   | { kind: 'map'; identity: string; destinationVersionId?: string; deleteMarker: boolean; why: string }
   | { kind: 'unmap'; identity: string; why: string }
   | { kind: 'unreplicable'; entry: SourceEntry; reason: string; why: string }
-  | { kind: 'report'; problem: 'orphan' | 'duplicate' | 'out-of-order' | 'foreign' | 'stray-marker' | 'unreplicable'; versionId?: string; identity?: string; why: string };
+  | { kind: 'report'; problem: 'orphan' | 'duplicate' | 'out-of-order' | 'foreign' | 'stray-marker' | 'unreplicable' | 'gap'; versionId?: string; identity?: string; why: string };
 
 export type ActionKind = Action['kind'];
 
@@ -166,6 +166,11 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
       actions.push({ kind: 'report', problem: 'unreplicable', identity: entry.identity, why: `version ${entry.versionId} cannot be copied: ${unreplicable}` });
       continue;
     }
+    const reason = mirrored.has(entry.identity) ? undefined : tooLarge(entry, options);
+    if (reason !== undefined) {
+      actions.push({ kind: 'unreplicable', entry, reason: 'insufficient-memory', why: reason });
+      continue;
+    }
     wanted.push(entry);
   }
 
@@ -173,9 +178,23 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   let next = 0;
   // The anchor is mirrored already: another mirror of it above is a duplicate.
   // Which destination version mirrors each source entry that stays: the anchor's, then what is kept.
-  const keeperOf = new Map<string, string>(anchor ? [[anchor.entry.identity, anchor.destinationVersionId]] : []);
+  const keeperOf = new Map<string, string>();
+  for (const [identity, mapping] of mappings) {
+    if (mapping.destinationVersionId !== undefined && present.has(mapping.destinationVersionId) && !wanted.some((w) => w.identity === identity)) keeperOf.set(identity, mapping.destinationVersionId);
+  }
+  if (anchor) keeperOf.set(anchor.entry.identity, anchor.destinationVersionId);
   const kept: Classified[] = [];
   for (const item of above) {
+    // A mirror of a wanted entry further on: the ones skipped are missing *inside* the history
+    // (a lost unreplicable record, a version the destination's lifecycle expired). Filling them
+    // in place would mean deleting and copying again everything above: only on request.
+    const ahead = options.retryUnreplicable || item.identity === undefined ? -1 : wanted.findIndex((w, i) => i > next && w.identity === item.identity && w.kind === item.entry.kind);
+    if (ahead > next && !matches(item, wanted[next]!)) {
+      for (const skipped of wanted.slice(next, ahead)) {
+        actions.push({ kind: 'report', problem: 'gap', identity: skipped.identity, why: `${skipped.kind} ${skipped.versionId} is missing below newer mirrors; backfill --retry-unreplicable rewrites the history above it` });
+      }
+      next = ahead;
+    }
     const want = wanted[next];
     if (want && matches(item, want)) {
       if (mappings.get(want.identity)?.destinationVersionId !== item.entry.versionId) {
@@ -225,14 +244,14 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   const top = kept.at(-1);
   const recorded = actions.some((a) => a.kind === 'unreplicable' && a.entry.identity === current?.identity);
   if (appended.length === 0 && current && top && !recorded && needsOnTop(current, top, options, mappings, keeperOf)) {
+    const earlier = keeperOf.get(current.identity);
     const action = copyOrRecord(current, options, 'entries that stay sit above its mirror: the current must be on top');
-    actions.push(action);
+    actions.push(action.kind === 'copy' && earlier !== undefined ? { ...action, mirror: earlier } : action);
     if (action.kind !== 'unreplicable') {
       appended.push(current);
       // Its mirror below them becomes a second one once the copy is on top.
-      const earlier = keeperOf.get(current.identity);
       if (earlier !== undefined && options.permanentDeletes) {
-        actions.push({ kind: 'delete-version', versionId: earlier, mirrorOf: current.identity, why: `${earlier} mirrors the current below entries that stay; the new copy on top replaces it` });
+        actions.push({ kind: 'delete-version', versionId: earlier, mirrorOf: current.identity, afterCopy: true, why: `${earlier} mirrors the current below entries that stay; the new copy on top replaces it` });
       }
     }
   }
@@ -264,6 +283,16 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
     firstMirror.set(id, keeper);
     if (keeper !== entry.versionId) removeMirror(entry.versionId, id, 'duplicate', `${entry.kind} ${entry.versionId} is a second mirror of source version ${id}`);
   }
+  // Map entries naming a destination entry that is not there: dropped when the whole destination
+  // history was read; when their source entry is gone too, the mirror may be deeper: deleted.
+  const planned = new Set(actions.flatMap((a) => (a.kind === 'map' || a.kind === 'unmap' ? [a.identity] : [])));
+  for (const [identity, mapping] of mappings) {
+    const mirror = mapping.destinationVersionId;
+    if (mirror === undefined || present.has(mirror) || planned.has(identity) || identity === options.removedAtSource) continue;
+    if (destination.complete) actions.push({ kind: 'unmap', identity, why: `its mirror ${mirror} is not on the destination` });
+    else if (isGone(identity)) removeMirror(mirror, identity, 'orphan', `${mirror} mirrors source version ${identity}, which no longer exists`);
+  }
+
   const removed = options.removedAtSource;
   const removedMirror = removed !== undefined ? mappings.get(removed)?.destinationVersionId : undefined;
   if (removed !== undefined && removedMirror !== undefined && isGone(removed)) {
@@ -284,8 +313,10 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
 }
 
 function needsOnTop(current: SourceEntry, top: Classified, options: PlanOptions, mappings: KeyFacts['mappings'], keeperOf: ReadonlyMap<string, string>): boolean {
-  // Recorded unreplicable and mirrored nowhere: nothing to put on top. (A mirror found clears the record.)
-  if (mappings.get(current.identity)?.unreplicable !== undefined && !options.retryUnreplicable && !keeperOf.has(current.identity)) return false;
+  // Recorded unreplicable: nothing to put on top — unless the record is stale (a mirror was found
+  // that the record does not name: the version was copied after all).
+  const mapping = mappings.get(current.identity);
+  if (mapping?.unreplicable !== undefined && !options.retryUnreplicable && (mapping.destinationVersionId !== undefined || !keeperOf.has(current.identity))) return false;
   if (current.kind === 'marker') return options.deleteMarkers && top.entry.kind !== 'marker';
   return top.identity !== current.identity;
 }
@@ -302,7 +333,7 @@ type Problem = 'orphan' | 'duplicate' | 'out-of-order' | 'foreign' | 'stray-mark
 /** What is wrong with a destination entry that is not the next one wanted; undefined: nothing, keep it. */
 function classify(item: Classified, id: string | undefined, kept: ReadonlyMap<string, string>, pending: readonly SourceEntry[], isGone: (id: string) => boolean): Problem | undefined {
   if (id === undefined) return item.entry.kind === 'marker' ? 'stray-marker' : 'foreign';
-  if (kept.has(id)) return 'duplicate';
+  if (kept.has(id) && kept.get(id) !== item.entry.versionId) return 'duplicate';
   if (pending.some((w) => w.identity === id)) return 'out-of-order';
   return isGone(id) ? 'orphan' : undefined;
 }

@@ -67,14 +67,21 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext, writes: MapWr
   };
   const target = { client: ctx.destinationClient, bucket: ctx.destination.bucket, key: ctx.destinationKey };
 
+  /** Copies that proved impossible here: what depended on them does not run. */
+  const failedCopies = new Set<string>();
   for (const action of plan.actions) {
+    if (action.kind === 'delete-version' && action.afterCopy && action.mirrorOf !== undefined && failedCopies.has(action.mirrorOf)) continue;
     if (changesDestination(action) && ctx.remainingTimeMs() < ctx.copyLimits.checkpointMarginMs) {
       throw new OutOfTimeError(`${count(execution)} of ${plan.actions.length} actions done for ${ctx.destinationKey}`);
     }
     switch (action.kind) {
       case 'copy': {
-        const result = await copyEntry(ctx, action.entry);
-        if (result === 'unreplicable') break;
+        const result = await copyEntry(ctx, action.entry, action.mirror);
+        if (result === 'unreplicable') {
+          failedCopies.add(action.entry.identity);
+          execution.done.unreplicable = (execution.done.unreplicable ?? 0) + 1;
+          continue;
+        }
         put(action.entry.identity, { destinationVersionId: result.versionId, deleteMarker: false, etag: action.entry.etag, size: action.entry.size, copiedAt: ctx.now().toISOString() });
         execution.versionsCopied += 1;
         execution.bytes += result.bytes;
@@ -105,7 +112,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext, writes: MapWr
         remove(action.identity);
         break;
       case 'unreplicable':
-        recordUnreplicable(ctx, action.entry, action.reason, put);
+        recordUnreplicable(ctx, action.entry, action.reason, put, undefined);
         break;
       case 'report':
         ctx.onReport?.(action);
@@ -115,7 +122,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext, writes: MapWr
   }
   return execution;
 
-  async function copyEntry(context: ExecuteContext, entry: SourceEntry): Promise<CopyResult | 'unreplicable'> {
+  async function copyEntry(context: ExecuteContext, entry: SourceEntry, mirror: string | undefined): Promise<CopyResult | 'unreplicable'> {
     try {
       return await uncertain(() => context.copy(copyRequest(context, entry)));
     } catch (error) {
@@ -127,7 +134,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext, writes: MapWr
         await abortUpload(target.client, { bucket: target.bucket, key: saved.destinationKey, uploadId: saved.uploadId }, context.signal);
         await context.store.uploads().clear();
       }
-      recordUnreplicable(context, entry, reason, put);
+      recordUnreplicable(context, entry, reason, put, mirror);
       return 'unreplicable';
     }
   }
@@ -141,8 +148,9 @@ function count(execution: Execution): number {
   return Object.values(execution.done).reduce((a, b) => a + b, 0);
 }
 
-function recordUnreplicable(ctx: ExecuteContext, entry: SourceEntry, reason: string, put: (identity: string, mapping: VersionMapping) => void): void {
-  put(entry.identity, { deleteMarker: false, unreplicable: reason, etag: entry.etag, size: entry.size, copiedAt: ctx.now().toISOString() });
+/** The record keeps the version's existing mirror, if any: a failed copy on top must not lose it. */
+function recordUnreplicable(ctx: ExecuteContext, entry: SourceEntry, reason: string, put: (identity: string, mapping: VersionMapping) => void, mirror: string | undefined): void {
+  put(entry.identity, { ...(mirror !== undefined && { destinationVersionId: mirror }), deleteMarker: false, unreplicable: reason, etag: entry.etag, size: entry.size, copiedAt: ctx.now().toISOString() });
   ctx.onUnreplicable?.(entry, reason);
 }
 
