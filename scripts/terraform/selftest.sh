@@ -13,6 +13,15 @@ trap 'rm -rf "$work"' EXIT
 cases=0 t0=$(date +%s)
 jobs_max=${SELFTEST_JOBS:-2}   # copies checked at once
 
+# Probe the provider once (validate.sh exports TF_PROVIDER when it runs us), not once per copy.
+if [ -z "${TF_PROVIDER:-}" ] && command -v terraform >/dev/null 2>&1; then
+  if VALIDATE_STEPS=none bash "$here/validate.sh" --no-selftest "$src" 2>&1 | grep -q 'schema-only stub'; then
+    export TF_PROVIDER=stub
+  else
+    export TF_PROVIDER=real
+  fi
+fi
+
 # plant NAME STEPS EDITS STEP:EXPECTED...: applies EDITS (lines "FILE<TAB>FROM<TAB>TO") to
 # a fresh copy, runs validate.sh's STEPS on it, and expects it to fail with EVERY
 # EXPECTED message (one ok/FAIL line each). Without terraform on PATH only the
@@ -152,7 +161,7 @@ wiring "no source region check" module.tftest.hcl events.tf \
   'condition     = data.aws_s3_bucket.source.bucket_region == local.source_region' 'condition     = data.aws_s3_bucket.source.bucket_region != ""' \
   'The checkable object, aws_cloudwatch_event_rule.source, was expected to report an error but did not.'
 wiring "fan-out id from the bucket name" fanout.tftest.hcl main.tf \
-  'id          = k' 'id          = d.bucket' \
+  'id                    = k' 'id                    = d.bucket' \
   'DESTINATIONS must hold one entry per destination, its id the map key'
 wiring "destination versions listed outside the prefix" destination.tftest.hcl modules/destination/main.tf \
   'for_each = var.prefix == "" ? [] : [var.prefix]' 'for_each = []' \

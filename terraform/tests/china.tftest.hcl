@@ -81,3 +81,16 @@ run "partitions" {
     error_message = "REPLICATE_SINCE must be the replicate_since timestamp (ISO-8601)."
   }
 }
+
+run "reject_source_keys_outside_source_partition" {
+  command = plan
+
+  variables {
+    source_kms_keys = [{
+      arn    = "arn:aws:kms:us-east-1:333333333333:key/11111111-2222-3333-4444-555555555555"
+      key_id = "11111111-2222-3333-4444-555555555555"
+    }]
+  }
+
+  expect_failures = [aws_iam_role_policy.function]
+}
