@@ -1,5 +1,5 @@
 // One CLI run of bench/backfill.mjs, in its own process: `node runner.js MODE JOB_JSON` with MODE
-// backfill or verify. Runs the CLI's own command (runConverge / runVerify) with the product's
+// backfill or verify (JOB_JSON: tags, quick). Runs the CLI's own command (runConverge / runVerify) with the product's
 // clients, counting every request by side and operation, and prints one JSON line: keys,
 // seconds, the command's result, requests.
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +21,7 @@ const jobSchema = z.object({
   destination: z.object({ endpoint: z.string(), region: z.string(), accessKeyId: z.string(), secretAccessKey: z.string() }),
   concurrency: z.number().int().positive(),
   tags: z.boolean().default(true),
+  quick: z.boolean().default(false),
 });
 
 const [mode, text] = process.argv.slice(2);
@@ -52,6 +53,6 @@ const ctx: CliContext = {
 };
 
 const started = process.hrtime.bigint();
-const code = mode === 'verify' ? await runVerify(ctx, { prefix: '', concurrency: job.concurrency, show: 10, tags: job.tags }) : await runConverge(ctx, { prefix: '', concurrency: job.concurrency, extras: false });
+const code = mode === 'verify' ? await runVerify(ctx, { prefix: '', concurrency: job.concurrency, show: 10, tags: job.tags, quick: job.quick }) : await runConverge(ctx, { prefix: '', concurrency: job.concurrency, extras: false });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${JSON.stringify({ code, seconds, result: out.results[0], requests: counts })}\n`);

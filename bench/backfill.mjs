@@ -6,6 +6,7 @@
 // bucket, both at the same concurrency (BENCH_CONCURRENCY, default 8). Then `verify` of 10,000
 // keys already in sync, against `rclone check` of the same buckets. BENCH_REPS (default 3)
 // interleaved repetitions; medians (min-max). Prints objects/s, the ratio to rclone, requests per object.
+// verify runs three ways: full (tags compared), --no-tags, and --quick (listings trusted where they match).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,7 @@ async function fill(Bucket, count, size) {
   }));
 }
 
-function runCli(mode, srcBucket, dstBucket, tableName, tags = true) {
+function runCli(mode, srcBucket, dstBucket, tableName, variant = {}) {
   const job = {
     env: {
       TABLE_NAME: tableName,
@@ -80,7 +81,8 @@ function runCli(mode, srcBucket, dstBucket, tableName, tags = true) {
     },
     destination: { endpoint: env.LOCAL_S3_DEST_ENDPOINT, region: env.LOCAL_S3_DEST_REGION, accessKeyId: env.LOCAL_S3_DEST_ACCESS_KEY_ID, secretAccessKey: env.LOCAL_S3_DEST_SECRET_ACCESS_KEY },
     concurrency: CONCURRENCY,
-    tags,
+    tags: variant.tags ?? true,
+    quick: variant.quick ?? false,
   };
   const run = spawnSync(process.execPath, ['--no-warnings', runner, mode, JSON.stringify(job)], {
     env: { PATH: env.PATH, AWS_ACCESS_KEY_ID: env.LOCAL_S3_SOURCE_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.LOCAL_S3_SOURCE_SECRET_ACCESS_KEY, AWS_REGION: env.LOCAL_S3_SOURCE_REGION, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', POWERTOOLS_LOG_LEVEL: 'WARN' },
@@ -121,7 +123,9 @@ const perObject = (requests, n) => Object.entries(requests).sort().map(([op, c])
 const total = (requests) => Object.values(requests).reduce((a, b) => a + b, 0);
 
 console.log(`bench backfill: concurrency ${CONCURRENCY}, ${REPS} reps, loopback (Ceph RGW both sides, dynalite)`);
-for (const set of [{ label: '1,000 x 4 KiB', count: 1000, size: 4096 }, { label: '100 x 1 MiB', count: 100, size: 1 << 20 }]) {
+const SETS = [{ label: '1,000 x 4 KiB', count: 1000, size: 4096 }, { label: '100 x 1 MiB', count: 100, size: 1 << 20 }];
+// BENCH_ONLY=verify skips the backfill sets.
+for (const set of process.env.BENCH_ONLY === 'verify' ? [] : SETS) {
   const src = await bucket(source, true);
   await fill(src, set.count, set.size);
   const ours = [];
@@ -143,18 +147,18 @@ for (const set of [{ label: '1,000 x 4 KiB', count: 1000, size: 4096 }, { label:
   const dst = await bucket(dest, true);
   const tableName = await table();
   runCli('backfill', src, dst, tableName);
-  for (const tags of [true, false]) {
+  for (const [label, variant] of [['verify', {}], ['verify --no-tags', { tags: false }], ['verify --quick', { quick: true }]]) {
     const ours = [];
     const theirs = [];
     let requests;
     for (let rep = 0; rep < REPS; rep++) {
-      const out = runCli('verify', src, dst, tableName, tags);
+      const out = runCli('verify', src, dst, tableName, variant);
       ours.push(VERIFY_KEYS / out.seconds);
       requests = out.requests;
       theirs.push(VERIFY_KEYS / rclone(['check', `SRC:${src}`, `DST:${dst}`, '--one-way']).seconds);
     }
     const ratios = ours.map((o, i) => o / theirs[i]);
-    console.log(`verify${tags ? '' : ' --no-tags'} of ${VERIFY_KEYS} keys in sync: ${fmt(ours)} keys/s, rclone check ${fmt(theirs)} keys/s, ratio ${fmt(ratios, 2)}; ${(total(requests) / VERIFY_KEYS).toFixed(2)} requests/key (${perObject(requests, VERIFY_KEYS)})`);
+    console.log(`${label} of ${VERIFY_KEYS} keys in sync: ${fmt(ours)} keys/s, rclone check ${fmt(theirs)} keys/s, ratio ${fmt(ratios, 2)}; ${(total(requests) / VERIFY_KEYS).toFixed(2)} requests/key (${perObject(requests, VERIFY_KEYS)})`);
   }
 }
 rmSync(work, { recursive: true, force: true });
