@@ -34,6 +34,7 @@ const ALL = ['small', 'mib', '1gib', '3gib', 'cold'];
 const PART_SIZE = 8 * MiB;
 const PARTS_IN_FLIGHT = 4;
 const BATCH = 10;
+const MAX_WORKERS = 8;
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 // --no-warnings: the SDK's Node 20 notice once per worker; BENCH_WORKER_FLAGS e.g. --cpu-prof.
@@ -160,8 +161,11 @@ const changeMessage = (o, i) => ({
   size: o.size,
 });
 
-/** Spawns `workers` handler processes over the objects (batches of 10 distinct keys, dealt round robin); all start at once. */
-async function handlerRun(objects, workers, env = {}) {
+/**
+ * Spawns `workers` handler processes over the objects (batches of 10 distinct keys, dealt round
+ * robin); each first converges 10 warm-up keys of its own, then all start at once.
+ */
+async function handlerRun(objects, warmObjects, workers, env = {}) {
   const { dstBucket, tableName } = runnerJson('target', { table: true }).result;
   const batches = [];
   for (let i = 0; i < objects.length; i += BATCH) batches.push(objects.slice(i, i + BATCH).map((o, j) => changeMessage(o, i + j)));
@@ -169,7 +173,8 @@ async function handlerRun(objects, workers, env = {}) {
   const server = serverCpu();
   const procs = shares.map((share, w) => {
     const jobFile = join(work, `job-${w}.json`);
-    writeFileSync(jobFile, JSON.stringify({ env: functionEnv(objects[0].bucket, dstBucket, tableName), secret, batches: share }));
+    const warmup = [warmObjects.slice(w * BATCH, (w + 1) * BATCH).map((o, j) => changeMessage(o, j))];
+    writeFileSync(jobFile, JSON.stringify({ env: functionEnv(objects[0].bucket, dstBucket, tableName), secret, batches: share, warmup }));
     const child = spawn(process.execPath, [...WORKER_FLAGS, join(work, 'worker.js'), jobFile], { env: { ...process.env, ...lambdaEnv, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -282,7 +287,9 @@ const secretsUrl = `http://127.0.0.1:${secrets.address().port}`;
 try {
   const setSpecs = wanted.filter((s) => SETS[s]).map((s) => SETS[s]);
   const needSmall = wanted.includes('cold') && !wanted.includes('small');
-  const specs = needSmall ? [...setSpecs, { name: 'small', size: 4 * 1024, count: 10 }] : setSpecs;
+  // Warm-up keys, 10 a worker: each handler process converges them before it is measured.
+  const warm = wanted.includes('small') || wanted.includes('mib') ? [{ name: 'warm', size: 4 * 1024, count: 10 * MAX_WORKERS }] : [];
+  const specs = [...setSpecs, ...(needSmall ? [{ name: 'small', size: 4 * 1024, count: 10 }] : []), ...warm];
   console.log(`bench: ${REPS} repetitions; setting up ${specs.map((s) => `${s.count} x ${s.size >= MiB ? `${s.size / MiB} MiB` : `${s.size / 1024} KiB`}`).join(', ')} on the source`);
   const { sets } = runnerJson('setup', { sizes: specs }).result;
   const note = (label, value, unit) => {
@@ -304,7 +311,7 @@ try {
         record(`${name} rclone ${transfers} rgw`, (r.server.rgw / objects.length) * 1000);
       };
       const ours = async (workers, label = String(workers), env = {}) => {
-        const r = await handlerRun(objects, workers, env);
+        const r = await handlerRun(objects, sets.warm, workers, env);
         note(`${name} ours ${label}`, r.records / r.wall, 'obj/s');
         record(`${name} ours ${label} cpu`, (r.cpu / r.records) * 1000);
         record(`${name} ours ${label} rgw`, (r.server.rgw / r.records) * 1000);

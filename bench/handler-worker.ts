@@ -2,8 +2,8 @@
 // with the product's own clients and copy engine) against the local servers, with DynamoDB
 // bookkeeping on dynalite. SQS and Secrets Manager have no local server: their clients answer
 // from a middleware instead of the network (SendMessage only happens on failures).
-// `node worker.js JOB_FILE` (JSON): prints "ready", waits for a line on stdin (so that every worker
-// starts at once), runs its batches one after another as one Lambda instance would, and prints a
+// `node worker.js JOB_FILE` (JSON): runs its warm-up batches, prints "ready", waits for a line on
+// stdin (so that every worker starts at once), runs its batches one after another as one Lambda instance would, and prints a
 // JSON line: records, failures, seconds, CPU, requests by side and operation, peak RSS.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -29,6 +29,8 @@ interface Job {
   /** The destination user's secret document. */
   secret: Record<string, string>;
   batches: ChangeMessage[][];
+  /** Run before "ready", not measured: a warm function has compiled its code paths already. */
+  warmup: ChangeMessage[][];
 }
 
 /** Answers every request of `client` with `output`, counted, without a network round trip. */
@@ -123,6 +125,8 @@ async function main(): Promise<void> {
     copy: copyVersion,
   });
 
+  for (const batch of job.warmup) failedItems(await handler({ Records: batch.map(sqsRecord) }, context()));
+  for (const key of Object.keys(counts)) delete counts[key];
   process.stdout.write('ready\n');
   await once(process.stdin, 'data');
   const cpu = process.cpuUsage();
