@@ -10,12 +10,14 @@ import type { SQSBatchResponse, SQSEvent, Context } from 'aws-lambda';
 const REPO = join(__dirname, '..', '..');
 const BUNDLE = join(REPO, 'build', 'faults', 'crash-child.cjs');
 
+let bundled = false;
+
 /** Bundles crash-child.ts once per process (node cannot run the TypeScript sources itself). */
 function bundle(): string {
-  if (!existsSync(BUNDLE) || process.env.FAULT_REBUILD_CHILD !== '0') {
+  if (!bundled || !existsSync(BUNDLE)) {
     mkdirSync(dirname(BUNDLE), { recursive: true });
     buildSync({ entryPoints: [join(REPO, 'tests', 'faults', 'crash-child.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: BUNDLE, logLevel: 'error' });
-    process.env.FAULT_REBUILD_CHILD = '0';
+    bundled = true;
   }
   return BUNDLE;
 }

@@ -33,7 +33,6 @@ export interface RunOptions {
   keys?: number;
   /** Bound on the whole run's draining. */
   maxDrainMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface RunStats {
@@ -73,7 +72,6 @@ interface Context {
   random: Random;
   faults: Map<string, number>;
   extra: Record<string, number>;
-  log: (line: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,7 +81,6 @@ const bump = (map: Map<string, number>, kind: string, by = 1) => map.set(kind, (
 export async function runExperiment(experiment: ExperimentName, seed: number, options: RunOptions): Promise<RunStats> {
   const started = Date.now();
   const random = new Random(seed);
-  const log = options.log ?? (() => undefined);
   const faults = new Map<string, number>();
   const extra: Record<string, number> = {};
   const proxies: FaultProxy[] = [];
@@ -113,8 +110,9 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
     // can finish (a kill per batch would send every message to the DLQ after maxReceiveCount).
     const objectGap = () => 1 + killer.int(12);
     const stateGap = () => 1 + killer.int(40);
-    let nextObjectKill = objectGap();
-    let nextStateKill = stateGap();
+    // The first kills come early, so that a short run has them too.
+    let nextObjectKill = 1 + killer.int(3);
+    let nextStateKill = 1 + killer.int(5);
     pipelineOptions.endpoints = {
       destinationS3: await startProxy({
         name: 'dest-s3',
@@ -154,7 +152,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
   }
 
   const p = await createPipeline(pipelineOptions);
-  const ctx: Context = { p, random, faults, extra, log };
+  const ctx: Context = { p, random, faults, extra };
   let invoke: Invoke | undefined;
   if (experiment === 'crash') {
     const secret = JSON.stringify({ user: 'replicator', accesskey: env.dest.accessKeyId, secretaccesskey: env.dest.secretAccessKey, partition: 'aws-us-gov', accountid: '222233334444' });
