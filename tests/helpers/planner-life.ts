@@ -59,12 +59,15 @@ export function applyWithFault(world: World, plan: Plan, fault: Fault, at: numbe
   const changes = (i: number) => ['copy', 'put-marker', 'delete-version', 'delete-object', 'sync-tags'].includes(actions[i]!.kind);
   let stopAt = fault === 'crash' || fault === 'out-of-time' ? at % (actions.length + 1) : actions.length;
   if (fault === 'out-of-time') while (stopAt < actions.length && !changes(stopAt)) stopAt += 1;
+  const failed = new Set<string>();
   for (let i = 0; i < stopAt; i++) {
     const action = actions[i]!;
     switch (action.kind) {
       case 'copy': {
         if (denied.has(action.entry.identity)) {
-          map.set(action.entry.identity, { deleteMarker: false, unreplicable: 'source-access-denied' });
+          // The record keeps the mirror the copy was to replace; what depended on the copy does not run.
+          map.set(action.entry.identity, { ...(action.mirror !== undefined && { destinationVersionId: action.mirror }), deleteMarker: false, unreplicable: 'source-access-denied' });
+          failed.add(action.entry.identity);
           if (world.upload?.sourceVersionId === action.entry.versionId) delete world.upload;
           break;
         }
@@ -89,6 +92,7 @@ export function applyWithFault(world: World, plan: Plan, fault: Fault, at: numbe
         break;
       }
       case 'delete-version':
+        if (action.afterCopy && action.mirrorOf !== undefined && failed.has(action.mirrorOf)) break;
         world.destination = world.destination.filter((e) => e.versionId !== action.versionId);
         break;
       case 'abort-upload':

@@ -184,22 +184,37 @@ function labelOf(world: World, entry: ModelEntry, mappedBy: ReadonlyMap<string, 
   return entry.truth;
 }
 
-/** The source entries the destination must mirror, oldest first. */
-export function inScope(world: World, options: PlanOptions): SourceEntry[] {
+/**
+ * The source entries the destination must mirror, oldest first: since REPLICATE_SINCE (and the
+ * current), markers when they are mirrored, not those recorded unreplicable nor the gaps given.
+ */
+export function inScope(world: World, options: PlanOptions, gaps: ReadonlySet<string> = new Set()): SourceEntry[] {
   const newest = world.source.at(-1);
   return world.source.filter(
-    (e) => (e === newest || e.lastModified >= options.since) && (e.kind === 'version' || options.deleteMarkers) && world.map.get(e.identity)?.unreplicable === undefined,
+    (e) => (e === newest || e.lastModified >= options.since) && (e.kind === 'version' || options.deleteMarkers) && world.map.get(e.identity)?.unreplicable === undefined && !gaps.has(e.identity),
   );
 }
 
+/**
+ * The gaps a plan reported that are real: a source entry missing under a mirror of a newer one
+ * that was on the destination before the plan (a replica whose metadata names it, or a marker
+ * put for it). A gap "found" under a marker put for nothing would leave a copyable version out.
+ */
+export function realGaps(before: World, plan: Plan): Set<string> {
+  const order = new Map(before.source.map((e, i) => [e.identity, i]));
+  const newestMirrored = Math.max(-1, ...before.destination.map((e) => (typeof e.truth === 'string' ? (order.get(e.truth) ?? -1) : -1)));
+  const reported = plan.actions.flatMap((a) => (a.kind === 'report' && a.problem === 'gap' && a.identity !== undefined ? [a.identity] : []));
+  return new Set(reported.filter((id) => (order.get(id) ?? Infinity) < newestMirrored));
+}
+
 /** Every way the destination falls short of the planner's invariant. Empty when it holds. */
-export function violations(world: World, options: PlanOptions): string[] {
+export function violations(world: World, options: PlanOptions, gaps: ReadonlySet<string> = new Set()): string[] {
   const problems: string[] = [];
   const mappedBy = new Map<string, string>();
   for (const [identity, mapping] of world.map) if (mapping.destinationVersionId !== undefined) mappedBy.set(mapping.destinationVersionId, identity);
   const exists = new Set(world.source.map((e) => e.identity));
   const labels = world.destination.map((e) => labelOf(world, e, mappedBy));
-  const scope = inScope(world, options);
+  const scope = inScope(world, options, gaps);
   const newest = world.source.at(-1);
 
   if (world.upload !== undefined) problems.push(`upload of ${world.upload.sourceVersionId} left behind`);

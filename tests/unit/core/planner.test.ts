@@ -128,7 +128,7 @@ describe('planKey, mode all on a versioned destination', () => {
       const plan = planKey(facts, options({ memoryBudgetBytes: 8 * MiB }));
 
       // Assess: one record, one metric and one log line for one version.
-      expect(steps(plan)).toEqual(['report foreign f1', 'unreplicable v2 (insufficient-memory)']);
+      expect(steps(plan)).toEqual(['unreplicable v2 (insufficient-memory)', 'report foreign f1']);
     });
   });
 
@@ -396,6 +396,63 @@ describe('planKey, mode all on a versioned destination', () => {
       // Assess: today the plan copies v2 on top and deletes d2, but keeps d1b: v1 is mirrored twice until the next plan.
       expect(violations(world, options())).toEqual([]);
       expect(planKey(factsOf(world), options()).actions).toEqual([]);
+    });
+
+    it('still tells of a gap after the plan that found it (verify must not say in-sync)', () => {
+      // Prepare: v2 is missing under d3 (its unreplicable record lost with the table, or d2 expired by the destination's lifecycle).
+      const world = worldOf({ source: [version('v3'), version('v2'), version('v1')], destination: [copyOf('d3', 'v3'), copyOf('d1', 'v1')], map: { v1: 'd1' } });
+      const first = planKey(factsOf(world), options());
+      applyPlan(world, first);
+
+      // Act
+      const second = planKey(factsOf(world), options());
+
+      // Assess: the first plan reports the gap and maps d3; after that the anchor is v3 and nothing mentions v2 again.
+      expect(steps(first)).toContain('report gap v2');
+      expect(second.status).not.toBe('in-sync');
+      expect(steps(second).some((s) => s.includes('v2'))).toBe(true);
+    });
+
+    it('fills a gap under the newest mirrored version when asked to retry', () => {
+      // Prepare: v2 is missing under d3; the map names d3 (the gap was reported by an earlier plan).
+      const facts = keyFacts({ source: [version('v3'), version('v2'), version('v1')], destination: [copyOf('d3', 'v3'), copyOf('d1', 'v1')], map: { v1: 'd1', v3: 'd3' } });
+
+      // Act
+      const plan = planKey(facts, options({ retryUnreplicable: true }));
+
+      // Assess: today the plan is empty (the walk stops at the anchor, v3): the retry the gap report recommends does nothing.
+      expect(steps(plan)).toContain('copy v2');
+    });
+
+    it.each([
+      ['a marker put again', [marker('m2'), version('v1')], { v1: 'd1', m2: 'dm-gone' }],
+      ['a version copied again', [version('v2'), version('v1')], { v1: 'd1', v2: 'd-gone' }],
+    ])('keeps the new map entry of %s whose old entry named a mirror no longer there', (_what, source, map) => {
+      // Prepare: the map (restored from a backup) names a mirror the destination no longer holds.
+      const world = worldOf({ source, destination: [copyOf('d1', 'v1')], map });
+
+      // Act
+      const plan = planKey(factsOf(world), options());
+      applyPlan(world, plan);
+      const second = planKey(factsOf(world), options());
+
+      // Assess: today the plan puts the mirror, then "unmap"s the dangling entry, removing the new one; the next plan maps it again.
+      expect(steps(second)).toEqual([]);
+    });
+
+    it('maps the mirror it keeps when the map names one that is no longer there', () => {
+      // Prepare: mode latest; the current v2 cannot be copied; v1 is mirrored by d1 but the map (restored) names d-gone.
+      const world = worldOf({ source: [version('v2'), version('v1')], destination: [copyOf('d1', 'v1')], map: { v1: 'd-gone', v2: { deleteMarker: false, unreplicable: 'source-archived' } } });
+      const latest = options({ mode: 'latest' });
+
+      // Act
+      const plan = planKey(factsOf(world), latest);
+      applyPlan(world, plan);
+      const second = planKey(factsOf(world), latest);
+
+      // Assess: today the plan unmaps v1 without mapping d1; the next plan maps d1.
+      expect(steps(plan)).toContain('map v1 -> d1');
+      expect(steps(second)).toEqual(['report unreplicable v2']);
     });
 
     it('drops a map entry a restore brought back for a version gone from both sides', () => {
