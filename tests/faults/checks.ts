@@ -4,6 +4,7 @@
 // entry pointing at an existing destination version; every DLQ message carrying a reason; every
 // relayed event accounted for.
 import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Message } from '@aws-sdk/client-sqs';
 import { currentObject, replicaSources, sourceVersionIds } from '../helpers/pipeline';
@@ -28,10 +29,11 @@ export async function checkKeys(p: Pipeline, keys: readonly string[]): Promise<K
     const sourceHistory = await sourceVersionIds(p.source, p.sourceBucket, key);
     const destHistory = await replicaSources(p.dest, p.destBucket, key);
     const sameCurrent = JSON.stringify(source) === JSON.stringify(dest);
-    const sameHistory = JSON.stringify(sourceHistory) === JSON.stringify(destHistory);
+    const [sourceLife, destLife] = await Promise.all([lifeOf(p.source, p.sourceBucket, key), lifeOf(p.dest, p.destBucket, key)]);
+    const sameHistory = JSON.stringify(sourceHistory) === JSON.stringify(destHistory) && sourceLife === destLife;
     if (!sameCurrent || !sameHistory) {
       findings.keysDiverged += 1;
-      findings.details.push(`${short(key)}: ${sameCurrent ? '' : `current ${describe(source)} != ${describe(dest)} `}${sameHistory ? '' : `history ${sourceHistory.length} source versions, ${destHistory.length} destination versions`}`.trim());
+      findings.details.push(`${short(key)}: ${sameCurrent ? '' : `current ${describe(source)} != ${describe(dest)} `}${sameHistory ? '' : `history ${sourceLife} != ${destLife} (v: version, m: delete marker, oldest first)`}`.trim());
     }
     const seen = new Map<string, number>();
     for (const id of destHistory) seen.set(id, (seen.get(id) ?? 0) + 1);
@@ -51,6 +53,19 @@ export async function checkKeys(p: Pipeline, keys: readonly string[]): Promise<K
   for (let i = 0; i < keys.length; i += 4) await Promise.all(keys.slice(i, i + 4).map(checkKey));
   await checkVersionMap(p, findings);
   return findings;
+}
+
+/** A key's versions and delete markers, oldest first, as a string like "vvmv". */
+async function lifeOf(client: S3Client, bucket: string, key: string): Promise<string> {
+  const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+  const entries = [
+    ...(page.Versions ?? []).filter((v) => v.Key === key).map((v, i) => ({ kind: 'v', at: v.LastModified?.getTime() ?? 0, i })),
+    ...(page.DeleteMarkers ?? []).filter((m) => m.Key === key).map((m, i) => ({ kind: 'm', at: m.LastModified?.getTime() ?? 0, i })),
+  ];
+  return entries
+    .sort((a, b) => a.at - b.at)
+    .map((e) => e.kind)
+    .join('');
 }
 
 function describe(snapshot: Awaited<ReturnType<typeof currentObject>>): string {
