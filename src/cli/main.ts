@@ -110,10 +110,11 @@ export function buildProgram(run: (code: number) => void): Command {
     .addOption(history)
     .addOption(concurrency)
     .addOption(new Option('--retry-unreplicable', 'copy again versions recorded unreplicable (after fixing the cause); not with --queue').conflicts('queue'))
+    .addOption(new Option('--quick', 'skip keys whose listed histories match (kind, size, ETag): a fast rerun; not with --queue').conflicts('queue'))
     .option('--queue', 'send one converge message per key to the queue instead of converging here (production)')
     .option('--run-id <id>', 'name of the run (queue mode): reusing it within 5 minutes sends nothing twice')
     .action(function (this: Command) {
-      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; queue?: boolean; runId?: string; retryUnreplicable?: boolean }>();
+      const o = this.opts<{ prefix: string; history?: 'all' | 'latest'; concurrency: number; queue?: boolean; runId?: string; retryUnreplicable?: boolean; quick?: boolean }>();
       return act((ctx) => (o.queue ? runEnqueue(ctx, { prefix: o.prefix, history: o.history, concurrency: o.concurrency, ...(o.runId !== undefined && { runId: o.runId }) }) : runConverge(ctx, { ...o, extras: false })))();
     });
 

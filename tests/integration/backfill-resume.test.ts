@@ -97,6 +97,12 @@ it('a backfill killed partway resumes: the rerun copies only what is left, nothi
   expect([...versions.keys()].sort()).toEqual(KEYS);
   expect([...versions.values()].every((n) => n === 1)).toBe(true);
 
+  // A third run with --quick reads nothing per key: every key's listed histories match.
+  const quick = { ...ctx, out: memoryOutput(true) };
+  expect(await runConverge(quick, { prefix: '', concurrency: 4, extras: false, quick: true })).toBe(0);
+  expect((quick.out.results[0] as ConvergeResult).destinations[0]!.outcomes).toEqual({ 'in-sync': KEYS.length });
+  expect(await destinationVersions()).toEqual(versions);
+
   const verify = { ...ctx, out: memoryOutput(true) };
   expect(await runVerify(verify, { prefix: '', concurrency: 8, show: 10, tags: true })).toBe(0);
 });

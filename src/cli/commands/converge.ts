@@ -3,7 +3,7 @@ import type { KeyStatus } from '../../core/planner';
 import { KeyEngine } from '../../backfill/engine';
 import type { CliContext } from '../context';
 import { EXIT } from '../context';
-import { forEachPair, listedOf } from './pairs';
+import { forEachPair, listedOf, sameHistories } from './pairs';
 
 export interface ConvergeOptions {
   prefix: string;
@@ -14,6 +14,8 @@ export interface ConvergeOptions {
   deleteExtras?: boolean;
   force?: boolean;
   retryUnreplicable?: boolean;
+  /** Skip keys whose listed histories match entry for entry (a rerun after an interruption). */
+  quick?: boolean;
 }
 
 export interface Tally {
@@ -54,6 +56,11 @@ export async function runConverge(ctx: CliContext, options: ConvergeOptions): Pr
       const onlyAtDestination = pair.source === undefined;
       if (onlyAtDestination && !options.extras) return;
       tally.keys += 1;
+      if (options.quick === true && sameHistories(pair, options.history ?? ctx.config.historyMode)) {
+        tally.outcomes['in-sync'] = (tally.outcomes['in-sync'] ?? 0) + 1;
+        progress.tick();
+        return;
+      }
       const act = !onlyAtDestination || options.deleteExtras === true;
       try {
         const result = await engine.run(

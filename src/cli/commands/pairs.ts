@@ -24,3 +24,18 @@ export async function forEachPair(ctx: CliContext, destination: DestinationConfi
 export function listedOf(pair: KeyPair): { source: HistoryEntry[]; destination: HistoryEntry[] } {
   return { source: pair.source?.entries ?? [], destination: pair.destination?.entries ?? [] };
 }
+
+/**
+ * Do both listings show the same history: in mode all every entry, in mode latest the current,
+ * alike in kind, size and ETag? An empty ETag (Ceph RGW lists some) never matches.
+ */
+export function sameHistories(pair: KeyPair, mode: 'all' | 'latest'): boolean {
+  const source = pair.source?.entries ?? [];
+  const destination = pair.destination?.entries ?? [];
+  const alike = (a: HistoryEntry, b: HistoryEntry) => a.kind === b.kind && a.isLatest === b.isLatest && (a.kind === 'marker' || (a.size === b.size && a.etag !== '' && a.etag === b.etag));
+  if (mode === 'latest') {
+    const [a, b] = [source.find((e) => e.isLatest), destination.find((e) => e.isLatest)];
+    return a !== undefined && b !== undefined && alike(a, b);
+  }
+  return source.length > 0 && source.length === destination.length && source.every((e, i) => alike(e, destination[i]!));
+}

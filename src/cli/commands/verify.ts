@@ -1,11 +1,9 @@
-import type { HistoryEntry } from '../../core/facts';
 import type { KeyStatus } from '../../core/planner';
 import { formatPlan } from '../../core/format-plan';
 import { KeyEngine } from '../../backfill/engine';
 import type { CliContext } from '../context';
 import { EXIT } from '../context';
-import type { KeyPair } from '../../backfill/pairs';
-import { forEachPair, listedOf } from './pairs';
+import { forEachPair, listedOf, sameHistories } from './pairs';
 
 export interface VerifyOptions {
   prefix: string;
@@ -89,17 +87,3 @@ export async function runVerify(ctx: CliContext, options: VerifyOptions): Promis
   return differences === 0 ? EXIT.done : EXIT.differences;
 }
 
-/**
- * Do both listings show the same history: in mode all every entry, in mode latest the current,
- * alike in kind, size and ETag? An empty ETag (Ceph RGW lists some) never matches.
- */
-export function sameHistories(pair: KeyPair, mode: 'all' | 'latest'): boolean {
-  const source = pair.source?.entries ?? [];
-  const destination = pair.destination?.entries ?? [];
-  const alike = (a: HistoryEntry, b: HistoryEntry) => a.kind === b.kind && a.isLatest === b.isLatest && (a.kind === 'marker' || (a.size === b.size && a.etag !== '' && a.etag === b.etag));
-  if (mode === 'latest') {
-    const [a, b] = [source.find((e) => e.isLatest), destination.find((e) => e.isLatest)];
-    return a !== undefined && b !== undefined && alike(a, b);
-  }
-  return source.length > 0 && source.length === destination.length && source.every((e, i) => alike(e, destination[i]!));
-}

@@ -1,6 +1,6 @@
 import type { KeyEntries } from '../../../src/backfill/listing';
 import { listingPrefixes, pairKeys } from '../../../src/backfill/pairs';
-import { sameHistories } from '../../../src/cli/commands/verify';
+import { sameHistories } from '../../../src/cli/commands/pairs';
 
 const entries = (key: string): KeyEntries => ({ key, entries: [{ kind: 'version', versionId: `v-${key}`, etag: '"e"', size: 1, lastModified: new Date(0), isLatest: true }] });
 async function* pages(...list: string[][]): AsyncGenerator<KeyEntries[]> {
