@@ -130,3 +130,12 @@ export function parseChangeMessage(body: string): ChangeMessage {
   if (!parsed.success) throw new InvalidEventError(`message body is not a change message: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   return parsed.data;
 }
+
+/**
+ * A message body SQS accepts whatever the key holds: SQS refuses characters outside its XML set
+ * (U+FFFE, U+FFFF, lone surrogates...), and JSON.stringify passes them through. Every non-ASCII
+ * character is written as a \uXXXX escape, which JSON.parse reads back unchanged.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChangeMessage } from '../events';
+import { asciiJson } from '../events';
 import { messageGroupId } from '../functions/relay-function';
 
 /** How far back a backfill mirrors: the function's own mode, or every version / only the current. */
@@ -34,12 +35,4 @@ export function convergeEntry(runId: string, bucket: string, key: string, histor
     groupId: messageGroupId(bucket, key),
     deduplicationId,
   };
-}
-
-/**
- * JSON with every non-ASCII character escaped (\uXXXX): SQS refuses some characters a key may
- * hold (U+FFFE, U+FFFF; local servers also astral ones), and JSON.parse restores them all.
- */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -25,6 +25,12 @@ export interface PlanOptions {
   removedAtSource?: string;
   /** A tag change of this source identity was reported: sync its mirror's tags. */
   tagsChanged?: string;
+  /**
+   * The whole history was read on both sides (a `--history all` backfill): no anchor shortcut, the
+   * window is every entry since `since`, and a gap below newer mirrors is filled by rewriting the
+   * history above it.
+   */
+  fullHistory?: boolean;
   /** Copy versions recorded unreplicable again (the user cleared the cause). */
   retryUnreplicable?: boolean;
   /** Also delete destination objects that carry no replica metadata (not ours). */
@@ -135,7 +141,7 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   let anchor: { entry: SourceEntry; destinationVersionId: string } | undefined;
   for (const entry of source.entries) {
     const mirror = mappings.get(entry.identity)?.destinationVersionId;
-    if (mirror !== undefined && present.has(mirror)) {
+    if (!options.fullHistory && mirror !== undefined && present.has(mirror)) {
       anchor = { entry, destinationVersionId: mirror };
       break;
     }
@@ -188,7 +194,7 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
     // A mirror of a wanted entry further on: the ones skipped are missing *inside* the history
     // (a lost unreplicable record, a version the destination's lifecycle expired). Filling them
     // in place would mean deleting and copying again everything above: only on request.
-    const ahead = options.retryUnreplicable || item.identity === undefined ? -1 : wanted.findIndex((w, i) => i > next && w.identity === item.identity && w.kind === item.entry.kind);
+    const ahead = options.retryUnreplicable || options.fullHistory || item.identity === undefined ? -1 : wanted.findIndex((w, i) => i > next && w.identity === item.identity && w.kind === item.entry.kind);
     if (ahead > next && !matches(item, wanted[next]!)) {
       for (const skipped of wanted.slice(next, ahead)) {
         actions.push({ kind: 'report', problem: 'gap', identity: skipped.identity, why: `${skipped.kind} ${skipped.versionId} is missing below newer mirrors; backfill --retry-unreplicable rewrites the history above it` });

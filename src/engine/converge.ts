@@ -117,6 +117,7 @@ export async function convergeKey(request: KeyRequest, ctx: ConvergeContext, cha
       // A re-plan reads again: what was listed is out of date once the plan has run in part.
       ...(round === 1 && request.listed !== undefined && { listed: request.listed }),
       ...(request.removedAtSource !== undefined && { checkGone: [request.removedAtSource] }),
+      ...(request.history === 'all' && { fullHistory: true }),
       remainingTimeMs: ctx.remainingTimeMs,
       marginMs: ctx.copyLimits.checkpointMarginMs,
       ...(ctx.signal !== undefined && { signal: ctx.signal }),
@@ -136,6 +137,7 @@ export async function convergeKey(request: KeyRequest, ctx: ConvergeContext, cha
       memoryBudgetBytes: ctx.copyLimits.memoryBudgetBytes,
       ...(tagsChanged !== undefined && { tagsChanged }),
       ...(request.removedAtSource !== undefined && { removedAtSource: request.removedAtSource }),
+      ...(request.history === 'all' && mode === 'all' && { fullHistory: true }),
       ...(request.retryUnreplicable !== undefined && { retryUnreplicable: request.retryUnreplicable }),
       ...(request.deleteForeign !== undefined && { deleteForeign: request.deleteForeign }),
     });

@@ -21,6 +21,8 @@ export interface ReadKeyRequest {
   destination: { client: S3Client; bucket: string; key: string; versioned: boolean };
   store: KeyStateStore;
   since: Date;
+  /** Read both histories to their end, not only down to the anchor (a `--history all` backfill). */
+  fullHistory?: boolean;
   /** Source identities to check for existence (a permanent delete an event reports). */
   checkGone?: readonly string[];
   /** Both keys' whole histories, already listed by a bulk listing of a prefix (verify, backfill): no listing per key. */
@@ -72,7 +74,7 @@ export async function readKey(request: ReadKeyRequest): Promise<KeyRead> {
 
   // Read deeper only while the anchor is not in sight on both sides.
   for (;;) {
-    const need = needsMore(sourceSide, destinationSide, mappings, request.since);
+    const need = request.fullHistory ? { source: !sourceSide.complete, destination: !destinationSide.complete } : needsMore(sourceSide, destinationSide, mappings, request.since);
     if (!need.source && !need.destination) break;
     if (request.remainingTimeMs && request.remainingTimeMs() < (request.marginMs ?? 0)) {
       throw new OutOfTimeError(`reading the history of ${source.key}: ${sourceSide.entries.length} source and ${destinationSide.entries.length} destination entries so far`);

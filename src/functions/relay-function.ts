@@ -6,7 +6,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { RelayConfig } from '../config';
 import { InvalidEventError } from '../errors';
-import { toChangeMessage } from '../events';
+import { asciiJson, toChangeMessage } from '../events';
 import { METRIC, addMetric, logger, metrics } from '../observability';
 
 export interface RelayDependencies {
@@ -40,7 +40,7 @@ export function createRelayHandler(deps: RelayDependencies) {
     const sent = await deps.sqs.send(
       new SendMessageCommand({
         QueueUrl: deps.config.queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: asciiJson(message),
         MessageGroupId: messageGroupId(message.bucket, message.key),
         MessageDeduplicationId: message.eventId,
       }),

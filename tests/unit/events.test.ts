@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { InvalidEventError, PermanentError } from '../../src/errors';
 import type { ChangeMessage, RelayDecision } from '../../src/events';
-import { decodeObjectKey, parseChangeMessage, toChangeMessage } from '../../src/events';
+import { asciiJson, decodeObjectKey, parseChangeMessage, toChangeMessage } from '../../src/events';
 import { changeMessage, eventBridgeEvent, SOURCE_BUCKET } from '../helpers/builders';
 
 /** S3's encoding of keys in events (application/x-www-form-urlencoded, '/' kept), written independently of src/. */
@@ -321,5 +321,28 @@ describe('parseChangeMessage', () => {
 
     // Assess
     expect(parsed).toMatchObject({ type: 'converge', history: 'all' });
+  });
+});
+
+describe('asciiJson', () => {
+  it('writes every non-ASCII character as an escape that JSON.parse restores (SQS refuses U+FFFE and U+FFFF)', () => {
+    // Prepare
+    const message = changeMessage({ key: 'odd/\uffff\ufffe-ünï-😀-\u0001.txt' });
+
+    // Act
+    const body = asciiJson(message);
+
+    // Assess
+    expect(body).toMatch(/^[\x20-\x7e]*$/);
+    expect(parseChangeMessage(body)).toEqual(message);
+  });
+
+  it('round-trips any key (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }), (key) => {
+        const message = changeMessage({ key });
+        expect(JSON.parse(asciiJson(message))).toEqual(message);
+      }),
+    );
   });
 });
