@@ -13,6 +13,7 @@ import { REPLICA_METADATA_KEY } from '../../src/aws/destination';
 import { FaultProxy, isObjectWrite } from '../faults/proxy';
 import { Random } from '../faults/random';
 import type { Pipeline } from '../helpers/pipeline';
+import { sqsRecord } from '../helpers/lambda';
 import { createPipeline, currentObject, replicaSources, sourceVersionIds } from '../helpers/pipeline';
 import { dynamoDbClient, localEnv } from '../helpers/local-env';
 import { deleteAndEvent, objectCreated, putAndEvent, putTagsAndEvent } from '../helpers/s3-events';
@@ -252,6 +253,25 @@ describe('the planner against real servers', () => {
     // Assess
     expect(await history(p, 'u')).toEqual({ versions: 1, markers: 0 });
     await expectCurrentEqual(p, 'u');
+  });
+
+  it('fills in the older versions under a current a live event mirrored first, on a --history all converge message', async () => {
+    // Prepare: three versions, REPLICATE_SINCE after all of them: the live event mirrors only the current, v3
+    const puts = [];
+    p = await createPipeline({ replicateSince: '2100-01-01T00:00:00Z' });
+    for (const body of ['one', 'two']) puts.push(await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'full', Body: body }));
+    const v3 = await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'full', Body: 'three' });
+    await p.deliver([v3.event], { batchSize: 1 });
+    const live = await replicaSources(p.dest, p.destBucket, 'full');
+    const message = { v: 1, eventId: 'backfill:full', eventTime: new Date().toISOString(), type: 'converge', bucket: p.sourceBucket, key: 'full', history: 'all' };
+
+    // Act
+    const { batchItemFailures } = await p.replicate([sqsRecord(JSON.stringify(message), 'backfill-group')]);
+
+    // Assess
+    expect(live).toEqual([v3.result.VersionId]);
+    expect(batchItemFailures).toEqual([]);
+    expect(await replicaSources(p.dest, p.destBucket, 'full')).toEqual([...puts, v3].map((x) => x.result.VersionId));
   });
 
   it('leaves nothing when every version of a key is permanently deleted', async () => {
