@@ -190,6 +190,7 @@ async function handlerRun(objects, warmObjects, workers, env = {}) {
   for (const p of procs) p.child.stdin.write('go\n');
   const results = await Promise.all(procs.map((p) => p.done));
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  runnerJson('cleanup', { dstBucket, tableName });
   const records = results.reduce((n, r) => n + r.records, 0);
   const failures = results.reduce((n, r) => n + r.failures, 0);
   if (failures > 0) throw new Error(`${failures} of ${records} records failed`);
@@ -253,6 +254,7 @@ async function coldRun(objects, secretsUrl) {
   const started = process.hrtime.bigint();
   const { stdout } = await execFileAsync(process.execPath, ['--no-warnings', '-e', COLD_SCRIPT], { env: { ...process.env, ...env } });
   const processMs = Number(process.hrtime.bigint() - started) / 1e6;
+  runnerJson('cleanup', { dstBucket, tableName });
   return { ...JSON.parse(stdout.trim().split('\n').pop()), processMs };
 }
 
@@ -306,6 +308,7 @@ try {
       const rcloneRun = (transfers) => {
         const { dstBucket } = runnerJson('target', {}).result;
         const r = rclone([`src:${objects[0].bucket}/${name}/`, `dst:${dstBucket}/${name}/`, `--transfers=${transfers}`, `--checkers=${Math.max(8, transfers)}`]);
+        runnerJson('cleanup', { dstBucket });
         note(`${name} rclone ${transfers}`, objects.length / r.wall, 'obj/s');
         record(`${name} rclone ${transfers} cpu`, (r.cpu / objects.length) * 1000);
         record(`${name} rclone ${transfers} rgw`, (r.server.rgw / objects.length) * 1000);
@@ -334,7 +337,9 @@ try {
       const gib = object.size / GiB;
       const job = (prefix, dstBucket) => ({ dstBucket, prefix, objects: [object], partsInFlight: PARTS_IN_FLIGHT, size: object.size, partSize: PART_SIZE });
       const oursRun = () => {
-        const r = runnerJson('engine', job('engine', runnerJson('target', {}).result.dstBucket));
+        const { dstBucket } = runnerJson('target', {}).result;
+        const r = runnerJson('engine', job('engine', dstBucket));
+        runnerJson('cleanup', { dstBucket });
         note(`${name} ours`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} ours cpu`, r.cpu / gib);
         record(`${name} ours rss`, r.rssMiB);
@@ -343,13 +348,16 @@ try {
       const rcloneRun = (label, flags) => {
         const { dstBucket } = runnerJson('target', {}).result;
         const r = rclone([`src:${object.bucket}/${name}/`, `dst:${dstBucket}/${name}/`, '--transfers=1', ...flags]);
+        runnerJson('cleanup', { dstBucket });
         note(`${name} ${label}`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} ${label} cpu`, r.cpu / gib);
         record(`${name} ${label} rss`, r.rssMiB);
         record(`${name} ${label} server`, r.server.rgw / gib);
       };
       const uploadRun = () => {
-        const r = runnerJson('upload', job('upload', runnerJson('target', {}).result.dstBucket));
+        const { dstBucket } = runnerJson('target', {}).result;
+        const r = runnerJson('upload', job('upload', dstBucket));
+        runnerJson('cleanup', { dstBucket });
         note(`${name} upload-only`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} upload-only server`, r.server.rgw / gib);
       };
@@ -424,6 +432,7 @@ try {
   console.log(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}`);
   console.log(`\n${new Date().toISOString().slice(0, 10)}, ${REPS} interleaved repetitions, one server session; ours: ${PART_SIZE / MiB} MiB parts, ${PARTS_IN_FLIGHT} in flight, RECORDS_IN_FLIGHT ${process.env.RECORDS_IN_FLIGHT ?? 'default'}; CPU is user + system of the client processes; the machine is shared, so compare ratios within a run.`);
   if (!hasRclone) console.log('(rclone not installed: its rows are left out)');
+  runnerJson('cleanup', { srcBucket: Object.values(sets)[0][0].bucket });
 } catch (err) {
   console.error(`bench: ${err.stack ?? err.message}`);
   process.exitCode = 1;

@@ -2,6 +2,7 @@
 // each tool's peak RSS is its own. `node runner.js MODE JOB_JSON`; prints a JSON line.
 //   setup:  create the source bucket and objects (random bytes; big ones streamed)
 //   target: a fresh destination bucket (and state table) for one run
+//   cleanup: delete a run's destination bucket (and table), or the source bucket
 //   engine: copy every object with copyVersion (ours: stream, bounded buffers, no /tmp)
 //   upload: the server's write-only limit: the engine's multipart upload from one buffer
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
 import { copyVersion } from '../src/copy';
 import type { SourceVersion, UploadCheckpoint } from '../src/copy/types';
@@ -20,6 +22,7 @@ import {
   createStateTable,
   createVersionedBucket,
   destS3Client,
+  emptyAndDeleteBucket,
   dynamoDbClient,
   sourceS3Client,
   uniqueBucketName,
@@ -88,6 +91,14 @@ async function target(spec: { table?: boolean }): Promise<unknown> {
   return { dstBucket, tableName };
 }
 
+/** Deletes a run's destination bucket (and table), or the source bucket: the OSD has a fixed size. */
+async function cleanup(spec: { dstBucket?: string; srcBucket?: string; tableName?: string }): Promise<unknown> {
+  if (spec.dstBucket) await emptyAndDeleteBucket(destS3Client(), spec.dstBucket);
+  if (spec.srcBucket) await emptyAndDeleteBucket(sourceS3Client(), spec.srcBucket);
+  if (spec.tableName) await dynamoDbClient().send(new DeleteTableCommand({ TableName: spec.tableName }));
+  return {};
+}
+
 /**
  * The server's limit for writes alone: the same multipart upload as the engine (part size, parts
  * in flight, signed payload hash) from one buffer filled once, with no source read.
@@ -138,9 +149,10 @@ async function engine(job: Job): Promise<number> {
 
 async function main(): Promise<void> {
   const [mode, json] = process.argv.slice(2);
-  const input = JSON.parse(json ?? '{}') as Job & { sizes: { name: string; size: number; count: number }[]; size: number; partSize: number; table?: boolean };
+  const input = JSON.parse(json ?? '{}') as Job & { sizes: { name: string; size: number; count: number }[]; size: number; partSize: number; table?: boolean; tableName?: string };
   if (mode === 'setup') return void process.stdout.write(`${JSON.stringify(await setup(input))}\n`);
   if (mode === 'target') return void process.stdout.write(`${JSON.stringify(await target(input))}\n`);
+  if (mode === 'cleanup') return void process.stdout.write(`${JSON.stringify(await cleanup(input))}\n`);
   const started = process.hrtime.bigint();
   const bytes = mode === 'engine' ? await engine(input) : mode === 'upload' ? await uploadOnly(input) : NaN;
   if (Number.isNaN(bytes)) throw new Error(`unknown mode ${mode}: setup | target | engine | upload`);
