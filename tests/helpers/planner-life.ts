@@ -41,6 +41,8 @@ export const lives = fc.record({
   mode: fc.constantFrom<'all' | 'latest'>('all', 'all', 'latest'),
   deleteMarkers: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
   permanentDeletes: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+  /** The convergence after the life is a `--history all` backfill (both histories whole, gaps filled). */
+  backfill: rarely(3),
 });
 
 export type Life = typeof lives extends fc.Arbitrary<infer T> ? T : never;
@@ -170,5 +172,5 @@ export function live(life: Life): { world: World; options: PlanOptions; denied: 
       if (result === 'done') break;
     }
   });
-  return { world, options, denied, settingsChanged: life.steps.some((s) => s.setting !== 'same'), lost };
+  return { world, options: { ...options, ...(life.backfill && { fullHistory: true }) }, denied, settingsChanged: life.steps.some((s) => s.setting !== 'same'), lost };
 }

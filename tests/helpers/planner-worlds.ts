@@ -36,6 +36,8 @@ export const scenarios = fc.record({
   permanentDeletes: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
   retryUnreplicable: rarely(),
   deleteForeign: rarely(),
+  /** A `--history all` backfill: both histories read whole, no anchor. */
+  fullHistory: rarely(),
 });
 
 export type Scenario = typeof scenarios extends fc.Arbitrary<infer T> ? T : never;
@@ -121,6 +123,7 @@ export function buildWorld(s: Scenario): { world: World; options: PlanOptions } 
     ...(tagged !== undefined && { tagsChanged: tagged }),
     ...(s.retryUnreplicable && { retryUnreplicable: true }),
     ...(s.deleteForeign && { deleteForeign: true }),
+    ...(s.fullHistory && { fullHistory: true }),
   };
   return { world, options };
 }

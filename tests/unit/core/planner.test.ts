@@ -455,6 +455,42 @@ describe('planKey, mode all on a versioned destination', () => {
       expect(steps(second)).toEqual(['report unreplicable v2']);
     });
 
+    it('keeps the map on the mirror on top in a full-history backfill with permanent deletes off', () => {
+      // Prepare: a stray marker stays (permanent deletes off), so v1 was copied again on top of it: d1b is the current.
+      const facts = keyFacts({ source: [version('v1')], destination: [copyOf('d1b', 'v1'), markerOf('dmx'), copyOf('d1', 'v1')], map: { v1: 'd1b' } });
+
+      // Act
+      const plan = planKey(facts, options({ permanentDeletes: false, fullHistory: true, tagsChanged: 'v1' }));
+
+      // Assess: today the backfill maps v1 back to d1, under the marker, and syncs the tags there: the current d1b keeps the old ones.
+      expect(steps(plan)).not.toContain('map v1 -> d1');
+      expect(steps(plan)).toContain('sync-tags v1 onto d1b');
+    });
+
+    it('does not lose the only mirror of a version when a full-history backfill rewrites the history above a gap and that copy fails', () => {
+      // Prepare: v1 was never copied (its unreplicable record lost with the table); v2 has been archived at the source since d2 was made.
+      const world = worldOf({ source: [version('v3'), version('v2'), version('v1')], destination: [copyOf('d3', 'v3'), copyOf('d2', 'v2')], map: { v2: 'd2', v3: 'd3' } });
+      const archived = new Set(['v1', 'v2']);
+
+      // Act
+      applyWithFault(world, planKey(factsOf(world), options({ fullHistory: true })), 'none', 0, archived);
+
+      // Assess: today d2 and d3 are deleted first, the copies of v1 and v2 fail: the destination has no v2 left.
+      expect(world.destination.filter((e) => e.truth === 'v2')).toHaveLength(1);
+    });
+
+    it('keeps the mirror of a version copied again out of order when that copy fails (permanent deletes off)', () => {
+      // Prepare: a backfill of the whole history, d2 (v2) out of order above the missing v1; both archived since.
+      const world = worldOf({ source: [version('v2'), version('v1')], destination: [copyOf('d2', 'v2')], map: { v2: 'd2' } });
+      const backfill = options({ fullHistory: true, permanentDeletes: false });
+
+      // Act
+      applyWithFault(world, planKey(factsOf(world), backfill), 'none', 0, new Set(['v1', 'v2']));
+
+      // Assess: today the record of the failed copy replaces v2 -> d2, and every later plan maps d2 back and copies v2 again.
+      expect(world.map.get('v2')?.destinationVersionId).toBe('d2');
+    });
+
     it('drops a map entry a restore brought back for a version gone from both sides', () => {
       // Prepare: v1 was deleted at the source and its mirror d1 removed, then the function died before
       // its map write (or a restore of the table brought v1 -> d1 back).
