@@ -5,8 +5,11 @@ import '../helpers/quiet-powertools';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createVersionedBucket, emptyAndDeleteBucket, localEnv, s3Config, sourceS3Client, uniqueBucketName } from '../helpers/local-env';
-import { createFifoQueues, localSqsClient } from '../helpers/pipeline';
+import { createVersionedBucket, dynamoDbClient, emptyAndDeleteBucket, localEnv, s3Config, sourceS3Client, uniqueBucketName } from '../helpers/local-env';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { REPLICA_METADATA_KEY } from '../../src/aws/destination';
+import { createFifoQueues, createPipeline, localSqsClient } from '../helpers/pipeline';
+import { accountEvents, checkKeys } from './checks';
 import { Poller, queueCounts, takeAll } from '../helpers/poller';
 import type { FaultKind } from './proxy';
 import { FaultProxy } from './proxy';
@@ -114,6 +117,35 @@ describe('the fault proxy', () => {
       await expect(direct.send(new GetObjectCommand({ Bucket: bucket, Key: 'never' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
     } finally {
       await proxy.stop();
+    }
+  });
+});
+
+describe('the invariant checks', () => {
+  it('find a diverged key, a duplicate and an orphan destination version, a dangling map entry, a lost event and a DLQ message without reason', async () => {
+    // Prepare: one source version; on the destination two replicas of it and one of a version
+    // the source never had; a map entry naming a version that does not exist.
+    const p = await createPipeline();
+    try {
+      const { VersionId } = await p.source.send(new PutObjectCommand({ Bucket: p.sourceBucket, Key: 'k', Body: 'source' }));
+      const replica = (of: string, body: string) =>
+        p.dest.send(new PutObjectCommand({ Bucket: p.destBucket, Key: 'k', Body: body, Metadata: { [REPLICA_METADATA_KEY]: `${of};"etag"` } }));
+      await replica(VersionId!, 'source');
+      await replica(VersionId!, 'source');
+      await replica('never-on-the-source', 'other bytes');
+      await dynamoDbClient().send(
+        new PutItemCommand({ TableName: p.tableName, Item: { pk: { S: `gov#${p.sourceBucket}/k` }, sk: { S: `V#${VersionId}` }, destinationVersionId: { S: 'no-such-version' } } }),
+      );
+
+      // Act
+      const found = await checkKeys(p, ['k']);
+      const accounting = accountEvents(['done', 'lost'], [{ messageId: 'done', receiveCount: 1, outcome: 'acked' }], [{ MessageId: 'redriven', Body: '{}' }]);
+
+      // Assess
+      expect(found).toMatchObject({ keysDiverged: 1, duplicateVersions: 1, orphanVersions: 1, mapEntries: 1, danglingMapEntries: 1 });
+      expect(accounting).toMatchObject({ lostEvents: 1, dlqWithoutReason: 1 });
+    } finally {
+      await p.cleanup();
     }
   });
 });
