@@ -786,6 +786,32 @@ describe('planKey, mode all on a versioned destination', () => {
     expect(steps(plan)).toEqual(['delete-version d1 of null@1@etag-a', 'unmap null@1@etag-a', 'copy null@2@etag-b']);
   });
 
+  describe('a --history all backfill (fullHistory: both histories read whole)', () => {
+    it('fills a gap under the newest mirrored version by rewriting the history above it', () => {
+      // Prepare: v2 is missing under d3, which the map names (events stop at v3 and say nothing more).
+      const facts = keyFacts({ source: [version('v3'), version('v2'), version('v1')], destination: [copyOf('d3', 'v3'), copyOf('d1', 'v1')], map: { v1: 'd1', v3: 'd3' } });
+
+      // Act
+      const plan = planKey(facts, options({ fullHistory: true }));
+
+      // Assess
+      expect(steps(plan)).toEqual(['delete-version d3 of v3', 'unmap v3', 'copy v2', 'copy v3']);
+    });
+
+    it('mirrors the versions a stretch in mode latest skipped, below the current', () => {
+      // Prepare: the destination was in mode latest while v1 and v2 were current; only v3 is mirrored.
+      const facts = keyFacts({ source: [version('v3'), version('v2'), version('v1')], destination: [copyOf('d3', 'v3')], map: { v3: 'd3' } });
+
+      // Act
+      const event = planKey(facts, options());
+      const backfill = planKey(facts, options({ fullHistory: true }));
+
+      // Assess: an event stops at the anchor v3.
+      expect(event.actions).toEqual([]);
+      expect(steps(backfill)).toEqual(['delete-version d3 of v3', 'unmap v3', 'copy v1', 'copy v2', 'copy v3']);
+    });
+  });
+
   describe('status', () => {
     it("is extra when the source has nothing left and the destination still holds the key's versions", () => {
       // Prepare
