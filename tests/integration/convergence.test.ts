@@ -3,6 +3,8 @@ import '../helpers/quiet-powertools';
 import { HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { REPLICA_METADATA_KEY } from '../../src/aws/destination';
+import { keyHistoryPages } from '../../src/aws/listing';
+import type { HistoryEntry } from '../../src/core/facts';
 import { destinationHistory, foldMarkers, sourceHistory } from '../helpers/histories';
 import { dynamoDbClient } from '../helpers/local-env';
 import type { Pipeline } from '../helpers/pipeline';
@@ -66,6 +68,22 @@ function countActions(): () => void {
   return () => spy.mockRestore();
 }
 
+/**
+ * Versions whose permanent delete would leave two delete markers next to each other. Ceph RGW puts
+ * no delete marker on a key whose current entry is one (AWS does), so the destination cannot
+ * hold two markers in a row; a later undelete of one of them would then leave it one short.
+ */
+async function versionsNotBetweenMarkers(p: Pipeline, key: string): Promise<Set<string>> {
+  const entries: HistoryEntry[] = [];
+  for await (const page of keyHistoryPages(p.source, p.sourceBucket, key)) entries.push(...page.entries);
+  const removable = new Set<string>();
+  entries.forEach((entry, i) => {
+    const between = entries[i - 1]?.kind === 'marker' && entries[i + 1]?.kind === 'marker';
+    if (entry.kind === 'version' && !between) removable.add(entry.versionId);
+  });
+  return removable;
+}
+
 async function entriesOf(p: Pipeline, key: string) {
   const page = await p.source.send(new ListObjectVersionsCommand({ Bucket: p.sourceBucket, Prefix: key }));
   const own = <T extends { Key?: string }>(items: T[] | undefined) => (items ?? []).filter((v) => v.Key === key);
@@ -103,9 +121,10 @@ describe.each(SEEDS)('random histories converge (seed %i)', (seed) => {
         return put.event;
       }
       if (roll < 0.52 && current) return (await deleteAndEvent(p.source, p.sourceBucket, key)).event;
-      if (roll < 0.62 && current) return (await deleteAndEvent(p.source, p.sourceBucket, key, current.VersionId)).event; // rollback
+      const removable = await versionsNotBetweenMarkers(p, key);
+      if (roll < 0.62 && current && removable.has(current.VersionId!)) return (await deleteAndEvent(p.source, p.sourceBucket, key, current.VersionId)).event; // rollback
       if (roll < 0.7 && markers.length > 0) return (await deleteAndEvent(p.source, p.sourceBucket, key, pick(markers).VersionId)).event; // undelete
-      if (roll < 0.78) return (await deleteAndEvent(p.source, p.sourceBucket, key, pick(versions).VersionId)).event;
+      if (roll < 0.78 && removable.size > 0) return (await deleteAndEvent(p.source, p.sourceBucket, key, pick([...removable]))).event;
       if (roll < 0.92) return (await putTagsAndEvent(p.source, p.sourceBucket, key, pick(versions).VersionId!, [{ Key: 'tagged', Value: String(step) }])).event;
       return (await deleteTagsAndEvent(p.source, p.sourceBucket, key, pick(versions).VersionId!)).event;
     };
