@@ -55,7 +55,10 @@ export async function checkKeys(p: Pipeline, keys: readonly string[]): Promise<K
   return findings;
 }
 
-/** A key's versions and delete markers, oldest first, as a string like "vvmv". */
+/**
+ * A key's versions and delete markers, oldest first, as a string like "vvmv". Adjacent markers
+ * count as one: RGW makes no second marker on a key whose current is a marker (AWS does).
+ */
 async function lifeOf(client: S3Client, bucket: string, key: string): Promise<string> {
   const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
   const entries = [
@@ -65,7 +68,8 @@ async function lifeOf(client: S3Client, bucket: string, key: string): Promise<st
   return entries
     .sort((a, b) => a.at - b.at)
     .map((e) => e.kind)
-    .join('');
+    .join('')
+    .replace(/m+/g, 'm');
 }
 
 function describe(snapshot: Awaited<ReturnType<typeof currentObject>>): string {
