@@ -136,12 +136,14 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   const mirrorOf = new Map<string, string>();
   for (const [identity, mapping] of mappings) if (mapping.destinationVersionId !== undefined) mirrorOf.set(mapping.destinationVersionId, identity);
 
+  // A full-history plan (and a retry of what could not be copied) looks at everything.
+  const whole = options.fullHistory === true || options.retryUnreplicable === true;
   // The anchor: the newest source entry whose mirror is on the destination. Above it, the window.
   const window: SourceEntry[] = [];
   let anchor: { entry: SourceEntry; destinationVersionId: string } | undefined;
   for (const entry of source.entries) {
     const mirror = mappings.get(entry.identity)?.destinationVersionId;
-    if (!options.fullHistory && mirror !== undefined && present.has(mirror)) {
+    if (!whole && mirror !== undefined && present.has(mirror)) {
       anchor = { entry, destinationVersionId: mirror };
       break;
     }
@@ -190,11 +192,14 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   }
   if (anchor) keeperOf.set(anchor.entry.identity, anchor.destinationVersionId);
   const kept: Classified[] = [];
+  /** Out-of-order mirrors: deleted once their copy on top exists, so a failed copy loses nothing. */
+  const replaced = new Map<string, Classified>();
+  const undeleted = new Map<string, Classified>();
   for (const item of above) {
     // A mirror of a wanted entry further on: the ones skipped are missing *inside* the history
     // (a lost unreplicable record, a version the destination's lifecycle expired). Filling them
     // in place would mean deleting and copying again everything above: only on request.
-    const ahead = options.retryUnreplicable || options.fullHistory || item.identity === undefined ? -1 : wanted.findIndex((w, i) => i > next && w.identity === item.identity && w.kind === item.entry.kind);
+    const ahead = whole || item.identity === undefined ? -1 : wanted.findIndex((w, i) => i > next && w.identity === item.identity && w.kind === item.entry.kind);
     if (ahead > next && !matches(item, wanted[next]!)) {
       for (const skipped of wanted.slice(next, ahead)) {
         actions.push({ kind: 'report', problem: 'gap', identity: skipped.identity, why: `${skipped.kind} ${skipped.versionId} is missing below newer mirrors; backfill --retry-unreplicable rewrites the history above it` });
@@ -224,7 +229,9 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
     }
     const found: Problem = problem ?? 'foreign';
     const deletable = options.permanentDeletes && (found !== 'foreign' || options.deleteForeign === true);
-    if (deletable) {
+    if (deletable && found === 'out-of-order' && id !== undefined && !replaced.has(id)) {
+      replaced.set(id, item);
+    } else if (deletable) {
       actions.push({ kind: 'delete-version', versionId: item.entry.versionId, ...(id !== undefined && { mirrorOf: id }), why: describeProblem(found, item) });
       if (id !== undefined && mappings.get(id)?.destinationVersionId === item.entry.versionId) {
         // The map named the second mirror: it names the one that stays, or nothing.
@@ -235,6 +242,8 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
     } else {
       actions.push({ kind: 'report', problem: found, versionId: item.entry.versionId, ...(id !== undefined && { identity: id }), why: `${describeProblem(found, item)}; left in place` });
       kept.push(item);
+      // Its copy in order goes on top; should that copy prove impossible, this mirror stays the one on record.
+      if (found === 'out-of-order' && id !== undefined && !undeleted.has(id)) undeleted.set(id, item);
     }
   }
 
@@ -242,8 +251,12 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   const appended: SourceEntry[] = [];
   for (const entry of wanted.slice(next)) {
     const action = copyOrRecord(entry, options, entry.kind === 'marker' ? 'the destination lacks this delete marker' : next > 0 || anchor ? 'newer than the last mirrored entry' : 'not on the destination');
-    actions.push(action);
+    const old = replaced.get(entry.identity) ?? undeleted.get(entry.identity);
+    actions.push(action.kind === 'copy' && old !== undefined ? { ...action, mirror: old.entry.versionId } : action);
     if (action.kind !== 'unreplicable') appended.push(entry);
+  }
+  for (const [id, item] of replaced) {
+    actions.push({ kind: 'delete-version', versionId: item.entry.versionId, mirrorOf: id, afterCopy: true, why: `${describeProblem('out-of-order', item)}; its copy in order replaces it` });
   }
 
   // The current must be on top even when entries that stay sit above its mirror.
@@ -289,14 +302,39 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
     firstMirror.set(id, keeper);
     if (keeper !== entry.versionId) removeMirror(entry.versionId, id, 'duplicate', `${entry.kind} ${entry.versionId} is a second mirror of source version ${id}`);
   }
-  // Map entries naming a destination entry that is not there: dropped when the whole destination
-  // history was read; when their source entry is gone too, the mirror may be deeper: deleted.
-  const planned = new Set(actions.flatMap((a) => (a.kind === 'map' || a.kind === 'unmap' ? [a.identity] : [])));
+  // Map entries naming a destination entry that is not there: re-pointed at a mirror the
+  // destination does hold, else dropped when the whole destination history was read; when their
+  // source entry is gone too, the mirror may be deeper than read: deleted.
+  const planned = new Set(actions.flatMap((a) => (a.kind === 'map' || a.kind === 'unmap' || a.kind === 'copy' || a.kind === 'put-marker' ? [a.kind === 'map' || a.kind === 'unmap' ? a.identity : a.entry.identity] : [])));
+  const deletedNow = new Set(actions.flatMap((a) => (a.kind === 'delete-version' ? [a.versionId] : [])));
   for (const [identity, mapping] of mappings) {
     const mirror = mapping.destinationVersionId;
     if (mirror === undefined || present.has(mirror) || planned.has(identity) || identity === options.removedAtSource) continue;
-    if (destination.complete) actions.push({ kind: 'unmap', identity, why: `its mirror ${mirror} is not on the destination` });
-    else if (isGone(identity)) removeMirror(mirror, identity, 'orphan', `${mirror} mirrors source version ${identity}, which no longer exists`);
+    // Not among what was read is not missing, unless everything was read (or its source is gone).
+    if (!destination.complete && !isGone(identity)) continue;
+    if (isGone(identity)) {
+      // Everything read and the mirror absent: only the entry is left. Read in part: it may be deeper.
+      if (destination.complete) actions.push({ kind: 'unmap', identity, why: `its source entry and its mirror ${mirror} are both gone` });
+      else removeMirror(mirror, identity, 'orphan', `${mirror} mirrors source version ${identity}, which no longer exists`);
+      continue;
+    }
+    const held = destination.entries.find((e) => !deletedNow.has(e.versionId) && e.kind === (mapping.deleteMarker ? 'marker' : 'version') && (mirrorOf.get(e.versionId) ?? e.replicaOf) === identity);
+    if (held) actions.push({ kind: 'map', identity, destinationVersionId: held.versionId, deleteMarker: mapping.deleteMarker, why: `its mirror ${mirror} is not on the destination; ${held.versionId} is` });
+    else actions.push({ kind: 'unmap', identity, why: `its mirror ${mirror} is not on the destination` });
+  }
+
+  // Undeletable second mirrors of the current (permanent deletes off): the one on top is what
+  // readers see, so the map, and any tag sync, name that one.
+  const topItem = kept.at(-1);
+  if (!options.permanentDeletes && appended.length === 0 && current && topItem?.identity === current.identity && keeperOf.get(current.identity) !== topItem.entry.versionId) {
+    for (let i = actions.length - 1; i >= 0; i--) {
+      const a = actions[i]!;
+      if (a.kind === 'map' && a.identity === current.identity) actions.splice(i, 1);
+    }
+    if (mappings.get(current.identity)?.destinationVersionId !== topItem.entry.versionId) {
+      actions.push({ kind: 'map', identity: current.identity, destinationVersionId: topItem.entry.versionId, deleteMarker: current.kind === 'marker', why: 'of its mirrors that stay, the one on top is the current' });
+    }
+    keeperOf.set(current.identity, topItem.entry.versionId);
   }
 
   const removed = options.removedAtSource;
@@ -372,6 +410,8 @@ function mirrorAfterPlan(
   const mapped = actions.find((a) => a.kind === 'map' && a.identity === entry.identity);
   if (mapped?.kind === 'map') return mapped.destinationVersionId;
   if (anchor?.entry.identity === entry.identity) return anchor.destinationVersionId;
+  const mappedNow = mappings.get(entry.identity)?.destinationVersionId;
+  if (mappedNow !== undefined && !deleted.has(mappedNow) && above.some((c) => c.entry.versionId === mappedNow)) return mappedNow;
   const kept = above.find((c) => c.identity === entry.identity && !deleted.has(c.entry.versionId));
   if (kept) return kept.entry.versionId;
   // Below the window: the map says where (a gone version answers NoSuchVersion and is unmapped then).

@@ -25,18 +25,20 @@ describe('planKey with the whole history (a --history all backfill)', () => {
     expect(steps(liveFirst, options())).toEqual([]);
   });
 
-  it('rewrites the history above the first missing version, so the destination holds all three in order', () => {
+  it('rewrites the history above the first missing version, so the destination holds all three in order; the old mirror goes once its copy is on top', () => {
     // Act
     const plan = planKey(liveFirst, options({ fullHistory: true }));
 
     // Assess
     expect(plan.actions.map((a) => (a.kind === 'copy' ? `copy ${a.entry.versionId}` : a.kind === 'delete-version' ? `delete ${a.versionId}` : a.kind))).toEqual([
-      'delete d3',
-      'unmap',
       'copy v1',
       'copy v2',
       'copy v3',
+      'delete d3',
     ]);
+    // Should the copy of v3 prove impossible, d3 stays and stays on record.
+    expect(plan.actions[2]).toMatchObject({ kind: 'copy', mirror: 'd3' });
+    expect(plan.actions[3]).toMatchObject({ kind: 'delete-version', afterCopy: true, mirrorOf: 'v3' });
   });
 
   it('reports a gap under newer mirrors instead of rewriting them, when the plan is not a full-history one', () => {
