@@ -1,9 +1,6 @@
 // The fault experiments: each runs the randomized workload through relay -> real FIFO queue ->
 // poller -> replicate while one kind of fault is injected from outside, drains the queue, and
 // checks the invariant (checks.ts). Each is selected by name and replayed by its seed.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Message } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -13,16 +10,15 @@ import type { Pipeline, PipelineOptions } from '../helpers/pipeline';
 import { createPipeline } from '../helpers/pipeline';
 import type { Invoke, Poller } from '../helpers/poller';
 import { takeAll } from '../helpers/poller';
-import { uploadAndEvent } from '../helpers/s3-events';
 import { accountEvents, checkKeys } from './checks';
 import { ChildFunction } from './child-function';
 import { FAULT_KEYS, SourceDriver } from './driver';
 import type { ProxyOptions } from './proxy';
-import { FaultProxy, isCompleteUpload, isObjectWrite, isStateWrite, isUploadPart } from './proxy';
+import { FaultProxy, isObjectWrite, isStateWrite } from './proxy';
 import { Random } from './random';
-
-const run = promisify(execFile);
-const REPO = join(__dirname, '..', '..');
+import { BIG_KEYS, RgwKiller, bigObjectsThroughKills } from './rgw-kill';
+import { Rotation } from './rotation';
+import { bump, sleep } from './util';
 
 export const EXPERIMENTS = ['proxy', 'crash', 'rgw-kill', 'rotation', 'table-loss'] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
@@ -70,12 +66,8 @@ export function violations(s: RunStats): number {
 interface Context {
   p: Pipeline;
   random: Random;
-  faults: Map<string, number>;
-  extra: Record<string, number>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const bump = (map: Map<string, number>, kind: string, by = 1) => map.set(kind, (map.get(kind) ?? 0) + by);
 
 /** Runs one experiment with one seed; never throws for an invariant violation (the stats say it). */
 export async function runExperiment(experiment: ExperimentName, seed: number, options: RunOptions): Promise<RunStats> {
@@ -152,7 +144,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
   }
 
   const p = await createPipeline(pipelineOptions);
-  const ctx: Context = { p, random, faults, extra };
+  const ctx: Context = { p, random };
   let invoke: Invoke | undefined;
   if (experiment === 'crash') {
     const secret = JSON.stringify({ user: 'replicator', accesskey: env.dest.accessKeyId, secretaccesskey: env.dest.secretAccessKey, partition: 'aws-us-gov', accountid: '222233334444' });
@@ -177,7 +169,7 @@ export async function runExperiment(experiment: ExperimentName, seed: number, op
   const firstDlq: Message[] = [];
   let events = 0;
   try {
-    if (killer) events += await bigObjectsThroughKills(ctx, killer, poller, relayed, options);
+    if (killer) events += await bigObjectsThroughKills(p, extra, killer, poller, relayed, options.maxDrainMs ?? 600_000);
     const onStep = async (i: number, flush: () => Promise<void>) => {
       if (experiment === 'rotation') await rotation!.step(i, options.operations, faults, flush);
       if (experiment === 'table-loss' && i === Math.floor(options.operations / 2)) {
@@ -304,149 +296,4 @@ async function redriveDlq(p: Pipeline, poller: Poller, relayed: Set<string>, opt
 function redelivered(event: unknown): unknown {
   const e = event as { id: string };
   return { ...e, id: `${e.id}-again` };
-}
-
-// ---------------------------------------------------------------- S3 server killed mid-copy
-
-const MiB = 1024 * 1024;
-const BIG_KEYS = ['big/killed mid-parts.bin', 'big/killed mid-complete.bin'] as const;
-const BIG_SIZES = [40 * MiB, 24 * MiB] as const;
-const PART_SIZE = 8 * MiB;
-
-async function rgwScript(action: 'kill' | 'start'): Promise<void> {
-  await run('bash', [join(REPO, 'scripts', 'test-env', 'rgw.sh'), action], { env: { ...process.env, TEST_ENV_DIR: process.env.LOCAL_TEST_ENV_DIR ?? '' } });
-}
-
-/** A proxy in front of the destination that kills radosgw after the n-th part of the first big copy, and as the second one completes. */
-class RgwKiller {
-  private restarting: Promise<void> | undefined;
-  private parts = 0;
-  private completeKilled = false;
-  private readonly killAfterPart: number;
-
-  public constructor(
-    private readonly faults: Map<string, number>,
-    private readonly extra: Record<string, number>,
-    random: Random,
-  ) {
-    this.killAfterPart = 1 + random.int(3);
-  }
-
-  /** Resolves once a killed server answers again. */
-  public async settled(): Promise<void> {
-    await this.restarting;
-  }
-
-  public options(): Omit<ProxyOptions, 'random'> {
-    const keyOf = (url: string) => decodeURIComponent(url.split('?')[0]!.split('/').slice(2).join('/'));
-    const label = (key: string) => (key === BIG_KEYS[0] ? 'mid-parts' : 'mid-complete');
-    return {
-      name: 'dest-s3',
-      upstream: localEnv().dest.endpoint,
-      protocol: 'xml',
-      before: async (info) => {
-        if (!this.completeKilled && isCompleteUpload(info) && keyOf(info.url) === BIG_KEYS[1]) {
-          this.completeKilled = true;
-          await this.crash('S3 server killed mid-CompleteMultipartUpload');
-          throw new Error('the server is gone');
-        }
-      },
-      after: async (info, status) => {
-        if (!isUploadPart(info) || status >= 300) return;
-        const key = keyOf(info.url);
-        const counter = `parts uploaded (${label(key)})`;
-        this.extra[counter] = (this.extra[counter] ?? 0) + 1;
-        if (key === BIG_KEYS[0] && ++this.parts === this.killAfterPart) {
-          await this.crash('S3 server killed mid-multipart');
-          return 'drop';
-        }
-      },
-    };
-  }
-
-  private async crash(kind: string): Promise<void> {
-    bump(this.faults, kind);
-    await rgwScript('kill');
-    this.restarting = sleep(1_500).then(() => rgwScript('start'));
-    this.extra.rgwRestarts = (this.extra.rgwRestarts ?? 0) + 1;
-  }
-}
-
-/** The two big copies, each interrupted by an S3 server crash, then resumed from their checkpoints. */
-async function bigObjectsThroughKills(ctx: Context, killer: RgwKiller, poller: Poller, relayed: Set<string>, options: RunOptions): Promise<number> {
-  const { p } = ctx;
-  for (const [i, key] of BIG_KEYS.entries()) {
-    const body = Buffer.alloc(BIG_SIZES[i]!, 17 + i);
-    const { event } = await uploadAndEvent(p.source, { Bucket: p.sourceBucket, Key: key, Body: body }, { partSize: 8 * MiB, queueSize: 2 });
-    relayed.add(await p.send(event));
-  }
-  await poller.drain({ maxMs: options.maxDrainMs ?? 600_000, maxReceives: 5_000 });
-  await killer.settled();
-  for (const [i] of BIG_KEYS.entries()) {
-    const name = i === 0 ? 'mid-parts' : 'mid-complete';
-    const parts = Math.ceil(BIG_SIZES[i]! / PART_SIZE);
-    ctx.extra[`parts re-uploaded (${name})`] = (ctx.extra[`parts uploaded (${name})`] ?? 0) - parts;
-  }
-  return BIG_KEYS.length;
-}
-
-// ---------------------------------------------------------------- key rotation
-
-/** Access keys of the destination user, made and removed with radosgw-admin. */
-class Rotation {
-  private readonly made: string[] = [];
-  private current = { accessKeyId: '', secretAccessKey: '' };
-
-  public constructor(private readonly region: string) {}
-
-  public secret(): string {
-    return JSON.stringify({ user: 'replicator', accesskey: this.current.accessKeyId, secretaccesskey: this.current.secretAccessKey, partition: 'aws-us-gov', accountid: '222233334444', region: this.region });
-  }
-
-  public async begin(): Promise<void> {
-    this.current = await this.create(1);
-  }
-
-  /** Graceful at a third (new key in the secret, then the old one removed), harsh at two thirds (old key removed first). */
-  public async step(i: number, total: number, faults: Map<string, number>, flush: () => Promise<void>): Promise<void> {
-    const third = Math.max(1, Math.floor(total / 3));
-    if (i === third) {
-      const old = this.current;
-      this.current = await this.create(2);
-      await flush(); // the warm handler still holds the old key: work arrives before it is removed
-      await sleep(300);
-      await this.remove(old.accessKeyId);
-      bump(faults, 'key rotated (graceful)');
-    }
-    if (i === 2 * third) {
-      await this.remove(this.current.accessKeyId);
-      await flush(); // work arrives while the secret still names the removed key
-      await sleep(2_000);
-      this.current = await this.create(3);
-      bump(faults, 'key rotated (harsh)');
-    }
-  }
-
-  public async end(): Promise<void> {
-    for (const key of this.made) await this.remove(key).catch(() => undefined);
-  }
-
-  private async create(n: number): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-    const accessKeyId = `ROTATED${Date.now().toString(36).toUpperCase()}${n}`.slice(0, 20).padEnd(20, '0');
-    const secretAccessKey = `rotatedSecret${n}${Date.now()}`.padEnd(40, 'x');
-    await this.admin(['key', 'create', '--key-type=s3', `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`]);
-    this.made.push(accessKeyId);
-    return { accessKeyId, secretAccessKey };
-  }
-
-  private async remove(accessKeyId: string): Promise<void> {
-    await this.admin(['key', 'rm', '--key-type=s3', `--access-key=${accessKeyId}`]);
-    this.made.splice(this.made.indexOf(accessKeyId), 1);
-  }
-
-  private async admin(args: string[]): Promise<void> {
-    const dir = process.env.LOCAL_TEST_ENV_DIR;
-    if (!dir) throw new Error('LOCAL_TEST_ENV_DIR is not set: key rotation needs the local test environment');
-    await run('radosgw-admin', ['-c', join(dir, 'ceph.conf'), ...args, '--uid=dest', `--tenant=${process.env.LOCAL_S3_DEST_TENANT ?? 'dstpart'}`]);
-  }
 }
