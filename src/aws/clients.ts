@@ -9,7 +9,7 @@ import type { DestinationConfig } from '../config';
 import type { CredentialsCache } from './credentials';
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { FinalizeHandler, FinalizeHandlerArguments, HandlerExecutionContext, MetadataBearer } from '@smithy/types';
-import { PermanentError, WriteOutcomeUnknownError } from '../errors';
+import { CredentialsError, PermanentError, WriteOutcomeUnknownError } from '../errors';
 import { destinationRegion, isCredentialsRejected } from './credentials';
 
 /**
@@ -64,12 +64,13 @@ export class DestinationClients {
     try {
       return await work(await this.client(destination, true));
     } catch (error) {
-      // Refused again with keys just read: the destination denies this user, no retry can help.
-      if (isCredentialsRejected(error)) {
-        const name = error instanceof Error ? error.name : 'Error';
-        throw new PermanentError('destination-access-denied', `the destination refuses the destination user's keys, read afresh from the secret (${name})`);
-      }
-      throw error;
+      if (!isCredentialsRejected(error)) throw error;
+      const name = error instanceof Error ? error.name : 'Error';
+      // Keys just read that the destination does not know: a rotation under way (the old key
+      // removed before the secret names the new one). Retried later, when the secret has caught up.
+      if (UNKNOWN_KEY.has(name)) throw new CredentialsError(`the destination does not accept the keys in the secret (${name}): a key rotation may be under way`);
+      // Known keys, refused: the destination denies this user, no retry can help.
+      throw new PermanentError('destination-access-denied', `the destination refuses the destination user's keys, read afresh from the secret (${name})`);
     }
   }
 
@@ -97,6 +98,8 @@ export class DestinationClients {
     return client;
   }
 }
+
+const UNKNOWN_KEY = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
 
 /** Writes that add a version: a retry after a lost answer would add a second one. */
 const VERSION_ADDING = new Set(['PutObjectCommand', 'CompleteMultipartUploadCommand', 'DeleteObjectCommand', 'CopyObjectCommand']);

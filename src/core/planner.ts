@@ -51,6 +51,9 @@ export type Action =
 
 export type ActionKind = Action['kind'];
 
+/** The record of an entry missing below newer mirrors (the reason of its `unreplicable` record). */
+export const GAP = 'missing-below-newer-versions';
+
 /** How a key stands, as `verify` counts it. */
 export type KeyStatus = 'in-sync' | 'missing' | 'stale' | 'extra' | 'unreplicable';
 
@@ -169,8 +172,11 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   const wanted: SourceEntry[] = [];
   for (const entry of [...candidates].reverse()) {
     if (entry.kind === 'marker' && !options.deleteMarkers) continue;
-    const unreplicable = mappings.get(entry.identity)?.unreplicable;
-    if (unreplicable !== undefined && !options.retryUnreplicable && !mirrored.has(entry.identity)) {
+    // Recorded unreplicable: left where it is (its mirror, if a copy once succeeded, stays as it is:
+    // it cannot be copied again in order). A record naming no mirror while one is found is stale.
+    const record = mappings.get(entry.identity);
+    const unreplicable = record?.unreplicable;
+    if (unreplicable !== undefined && !options.retryUnreplicable && (record?.destinationVersionId !== undefined || !mirrored.has(entry.identity))) {
       actions.push({ kind: 'report', problem: 'unreplicable', identity: entry.identity, why: `version ${entry.versionId} cannot be copied: ${unreplicable}` });
       continue;
     }
@@ -199,10 +205,13 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
     // A mirror of a wanted entry further on: the ones skipped are missing *inside* the history
     // (a lost unreplicable record, a version the destination's lifecycle expired). Filling them
     // in place would mean deleting and copying again everything above: only on request.
-    const ahead = whole || item.identity === undefined ? -1 : wanted.findIndex((w, i) => i > next && w.identity === item.identity && w.kind === item.entry.kind);
+    // Rewriting needs deleting: with permanent deletes off, a gap stays one even in a full backfill.
+    const ahead = (whole && options.permanentDeletes) || item.identity === undefined ? -1 : wanted.findIndex((w, i) => i > next && w.identity === item.identity && w.kind === item.entry.kind);
     if (ahead > next && !matches(item, wanted[next]!)) {
       for (const skipped of wanted.slice(next, ahead)) {
-        actions.push({ kind: 'report', problem: 'gap', identity: skipped.identity, why: `${skipped.kind} ${skipped.versionId} is missing below newer mirrors; backfill --retry-unreplicable rewrites the history above it` });
+        // Recorded like a version that cannot be copied: counted, shown by verify and status, and
+        // remembered once the anchor has moved above it; backfill --retry-unreplicable fills it.
+        actions.push({ kind: 'unreplicable', entry: skipped, reason: GAP, why: `${skipped.kind} ${skipped.versionId} is missing below newer mirrors; backfill --retry-unreplicable rewrites the history above it` });
       }
       next = ahead;
     }
@@ -341,6 +350,20 @@ function planVersioned(facts: KeyFacts, options: PlanOptions): Action[] {
   const removedMirror = removed !== undefined ? mappings.get(removed)?.destinationVersionId : undefined;
   if (removed !== undefined && removedMirror !== undefined && isGone(removed)) {
     removeMirror(removedMirror, removed, 'orphan', `${removedMirror} mirrors source version ${removed}, deleted at the source`);
+  }
+
+  // Records below the window (an older version that cannot be copied, a gap) still count.
+  const reported = new Set(actions.flatMap((a) => (a.kind === 'report' || a.kind === 'unreplicable' ? [a.kind === 'report' ? (a.identity ?? '') : a.entry.identity] : [])));
+  for (const [identity, mapping] of mappings) {
+    if (mapping.unreplicable === undefined || reported.has(identity)) continue;
+    if (isGone(identity)) {
+      if (mapping.destinationVersionId === undefined && !actions.some((a) => (a.kind === 'unmap' || a.kind === 'map') && a.identity === identity)) {
+        actions.push({ kind: 'unmap', identity, why: `the record of ${identity}, gone at the source, goes too` });
+      }
+      continue;
+    }
+    if (options.retryUnreplicable || (!known.has(identity) && source.complete)) continue;
+    actions.push({ kind: 'report', problem: 'unreplicable', identity, why: `source entry ${identity} is recorded unreplicable: ${mapping.unreplicable}` });
   }
 
   // Tags: of a version whose tags changed, and of the current when the reader compared them.

@@ -150,7 +150,7 @@ function count(execution: Execution): number {
 
 /** The record keeps the version's existing mirror, if any: a failed copy on top must not lose it. */
 function recordUnreplicable(ctx: ExecuteContext, entry: SourceEntry, reason: string, put: (identity: string, mapping: VersionMapping) => void, mirror: string | undefined): void {
-  put(entry.identity, { ...(mirror !== undefined && { destinationVersionId: mirror }), deleteMarker: false, unreplicable: reason, etag: entry.etag, size: entry.size, copiedAt: ctx.now().toISOString() });
+  put(entry.identity, { ...(mirror !== undefined && { destinationVersionId: mirror }), deleteMarker: entry.kind === 'marker', unreplicable: reason, etag: entry.etag, size: entry.size, copiedAt: ctx.now().toISOString() });
   ctx.onUnreplicable?.(entry, reason);
 }
 

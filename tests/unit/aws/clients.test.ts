@@ -8,7 +8,7 @@ import 'aws-sdk-client-mock-jest';
 import { DestinationClients, guardUncertainWrites } from '../../../src/aws/clients';
 import type { DestinationConfig, Endpoints } from '../../../src/config';
 import { CredentialsCache } from '../../../src/aws/credentials';
-import { CredentialsError, PermanentError, WriteOutcomeUnknownError } from '../../../src/errors';
+import { CredentialsError, PermanentError, WriteOutcomeUnknownError, classify } from '../../../src/errors';
 import { secretDocument } from '../../helpers/builders';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dest-abc';
@@ -158,9 +158,9 @@ describe('DestinationClients.withClient', () => {
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
-  it('dead-letters a second rejection of keys just read, without a third attempt', async () => {
+  it('dead-letters a second refusal (AccessDenied) of keys just read, without a third attempt', async () => {
     // Prepare
-    const work = jest.fn().mockRejectedValueOnce(s3Error('InvalidAccessKeyId')).mockRejectedValueOnce(s3Error('SignatureDoesNotMatch'));
+    const work = jest.fn().mockRejectedValueOnce(s3Error('AccessDenied')).mockRejectedValueOnce(s3Error('AccessDenied'));
 
     // Act
     const error = await clients.withClient(destination, work).catch((e: unknown) => e);
@@ -168,9 +168,22 @@ describe('DestinationClients.withClient', () => {
     // Assess
     expect(error).toBeInstanceOf(PermanentError);
     expect(error).toMatchObject({ reason: 'destination-access-denied' });
-    expect((error as Error).message).not.toMatch(/AKIA|secret"/);
     expect(work).toHaveBeenCalledTimes(2);
     expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  it('retries later, not dead-letters, when keys just read are unknown to the destination (a rotation under way)', async () => {
+    // Prepare: the old key removed before the secret names the new one
+    const work = jest.fn().mockRejectedValueOnce(s3Error('InvalidAccessKeyId')).mockRejectedValueOnce(s3Error('InvalidAccessKeyId'));
+
+    // Act
+    const error = await clients.withClient(destination, work).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect(classify(error)).toBeUndefined();
+    expect((error as Error).message).toMatch(/rotation/);
+    expect(work).toHaveBeenCalledTimes(2);
   });
 
   it('reads a secret again at once after it named a region outside its partition, instead of caching it', async () => {

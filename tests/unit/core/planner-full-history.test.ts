@@ -1,7 +1,7 @@
 import type { DestinationEntry, KeyFacts, Mapping, SourceEntry } from '../../../src/core/facts';
 import { formatAction } from '../../../src/core/format-plan';
 import type { PlanOptions } from '../../../src/core/planner';
-import { planKey } from '../../../src/core/planner';
+import { GAP, planKey } from '../../../src/core/planner';
 
 /** A `--history all` backfill reads both histories whole and fills gaps in place; an event does neither. */
 
@@ -48,9 +48,37 @@ describe('planKey with the whole history (a --history all backfill)', () => {
     // Act
     const plan = planKey(gap, options());
 
-    // Assess: the mirrors are kept and mapped, the gap is said
-    expect(plan.actions.map((a) => a.kind)).toEqual(['map', 'report', 'map']);
-    expect(plan.actions[1]).toMatchObject({ kind: 'report', problem: 'gap', identity: 'v2' });
+    // Assess: the mirrors are kept and mapped, the gap is recorded (counted and shown until filled)
+    expect(plan.actions.map((a) => a.kind)).toEqual(['map', 'unreplicable', 'map']);
+    expect(plan.actions[1]).toMatchObject({ kind: 'unreplicable', reason: GAP, entry: { versionId: 'v2' } });
+    expect(plan.status).toBe('unreplicable');
     expect(planKey(gap, options({ fullHistory: true })).actions.filter((a) => a.kind === 'copy').map((a) => a.kind === 'copy' && a.entry.versionId)).toEqual(['v2', 'v3']);
+  });
+
+  it('keeps telling of a gap once the anchor has moved above it, until a retry fills it', () => {
+    // Prepare: the gap of v2 recorded; the map names d1 and d3 now
+    const after = facts([version('v3', 3, true), version('v2', 2), version('v1', 1)], [mirror('d3', 'v3', 11, true), mirror('d1', 'v1', 10)], { v1: 'd1', v3: 'd3' });
+    const mappings = new Map(after.mappings);
+    mappings.set('v2', { deleteMarker: false, unreplicable: GAP });
+
+    // Act
+    const event = planKey({ ...after, mappings }, options());
+    const retry = planKey({ ...after, mappings }, options({ retryUnreplicable: true }));
+
+    // Assess
+    expect(event.status).toBe('unreplicable');
+    expect(event.actions).toEqual([expect.objectContaining({ kind: 'report', problem: 'unreplicable', identity: 'v2' })]);
+    expect(retry.actions.filter((a) => a.kind === 'copy').map((a) => a.kind === 'copy' && a.entry.versionId)).toEqual(['v2', 'v3']);
+  });
+
+  it('leaves a gap a gap in a full backfill when permanent deletes are off (rewriting would only add copies)', () => {
+    // Prepare
+    const gap = facts([version('v3', 3, true), version('v2', 2), version('v1', 1)], [mirror('d3', 'v3', 11, true), mirror('d1', 'v1', 10)], { v1: 'd1', v3: 'd3' });
+
+    // Act
+    const plan = planKey(gap, options({ fullHistory: true, permanentDeletes: false }));
+
+    // Assess
+    expect(plan.actions.map((a) => a.kind)).toEqual(['unreplicable']);
   });
 });
