@@ -5,6 +5,7 @@ import type { CopyRequest, CopyResult } from '../copy/types';
 import type { SourceEntry } from '../core/facts';
 import { partSize, partsInFlight } from '../core/part-size';
 import type { Action, ActionKind, Plan } from '../core/planner';
+import { CHANGES } from '../core/planner';
 import { replicaTag } from '../core/source-state';
 import { REPLICA_METADATA_KEY, deleteCurrent, deleteVersion, isGone, syncTags } from '../aws/destination';
 import { sourceTags } from '../aws/source';
@@ -141,7 +142,7 @@ export async function executePlan(plan: Plan, ctx: ExecuteContext, writes: MapWr
 }
 
 function changesDestination(action: Action): boolean {
-  return action.kind === 'copy' || action.kind === 'put-marker' || action.kind === 'delete-version' || action.kind === 'delete-object' || action.kind === 'sync-tags';
+  return CHANGES.has(action.kind);
 }
 
 function count(execution: Execution): number {
