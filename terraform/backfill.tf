@@ -112,9 +112,11 @@ resource "aws_cloudwatch_log_group" "backfill" {
 resource "aws_iam_role" "backfill" {
   count = local.backfill
 
-  name               = local.backfill_name
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-  tags               = local.tags
+  name                 = local.backfill_name
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume.json
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "backfill" {
@@ -181,6 +183,12 @@ data "aws_iam_policy_document" "backfill" {
       sid       = "SecretKey"
       actions   = ["kms:Decrypt"]
       resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.source_region}.${data.aws_partition.source.dns_suffix}"]
+      }
     }
   }
 }
@@ -255,9 +263,11 @@ data "aws_iam_policy_document" "states_assume" {
 resource "aws_iam_role" "backfill_states" {
   count = local.backfill
 
-  name               = "${local.backfill_name}-states"
-  assume_role_policy = data.aws_iam_policy_document.states_assume.json
-  tags               = local.tags
+  name                 = "${local.backfill_name}-states"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.states_assume.json
+  tags                 = local.tags
 }
 
 data "aws_iam_policy_document" "backfill_states" {

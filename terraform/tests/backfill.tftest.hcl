@@ -237,3 +237,23 @@ run "bad_inputs" {
 
   expect_failures = [var.backfill_max_concurrency, var.backfill_report_prefix]
 }
+
+run "roles_follow_the_organisation" {
+  command = plan
+
+  variables {
+    iam_role_path                     = "/replication/"
+    iam_role_permissions_boundary_arn = "arn:aws:iam::111111111111:policy/boundary"
+    secret_kms_key_arn                = "arn:aws:kms:us-east-1:111111111111:key/secret-key"
+  }
+
+  assert {
+    condition     = alltrue([for r in concat(aws_iam_role.backfill, aws_iam_role.backfill_states) : r.path == "/replication/" && r.permissions_boundary == "arn:aws:iam::111111111111:policy/boundary"])
+    error_message = "The backfill roles must take the module's IAM path and permissions boundary."
+  }
+
+  assert {
+    condition     = strcontains(jsonencode(one([for st in data.aws_iam_policy_document.backfill[0].statement : st.condition if st.sid == "SecretKey"])), "\"variable\":\"kms:ViaService\"") && strcontains(jsonencode(one([for st in data.aws_iam_policy_document.backfill[0].statement : st.condition if st.sid == "SecretKey"])), "secretsmanager.us-east-1.amazonaws.com")
+    error_message = "The backfill role may use the secret's key only through Secrets Manager."
+  }
+}
