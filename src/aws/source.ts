@@ -12,7 +12,8 @@ export async function sourceTags(client: S3Client, bucket: string, key: string, 
   return TagSet ?? [];
 }
 
-async function denyAsPermanent<T>(request: Promise<T>, what: string): Promise<T> {
+/** A source request refused as AccessDenied can never succeed: a permanent error naming what was refused. */
+export async function denyAsPermanent<T>(request: Promise<T>, what: string): Promise<T> {
   try {
     return await request;
   } catch (error) {

@@ -4,8 +4,9 @@ import type { DestinationEntry, HistoryEntry, KeyFacts, Mapping, SourceEntry } f
 import { versionIdentity } from '../core/source-state';
 import { REPLICA_METADATA_KEY } from '../aws/destination';
 import { keyHistoryPages } from '../aws/listing';
+import { denyAsPermanent } from '../aws/source';
 import type { KeyItems, KeyStateStore } from '../aws/state';
-import { OutOfTimeError, SourceAccessDeniedError } from '../errors';
+import { OutOfTimeError } from '../errors';
 
 /**
  * Step 1 of a convergence (DESIGN §4): gathers one key's facts on both sides. The source's
@@ -236,15 +237,4 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
     while (next < items.length) await work(items[next++]!);
   });
   await Promise.all(workers);
-}
-
-async function denyAsPermanent<T>(request: Promise<T>, what: string): Promise<T> {
-  try {
-    return await request;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'AccessDenied') {
-      throw new SourceAccessDeniedError(`access denied to ${what} in the source bucket`, { cause: error });
-    }
-    throw error;
-  }
 }
