@@ -6,6 +6,7 @@
 // bucket, both at the same concurrency (BENCH_CONCURRENCY, default 8). Then `verify` of 10,000
 // keys already in sync, against `rclone check` of the same buckets. BENCH_REPS (default 3)
 // interleaved repetitions; medians (min-max). Prints objects/s, the ratio to rclone, requests per object.
+// Both tools are timed as whole processes (start-up, listing and work).
 // verify runs three ways: full (tags compared), --no-tags, and --quick (listings trusted where they match).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const VERIFY_KEYS = Number(process.env.BENCH_VERIFY_KEYS ?? 10_000);
+// BENCH_NODE_FLAGS: for the CLI's process, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const env = process.env;
 for (const name of ['LOCAL_S3_SOURCE_ENDPOINT', 'LOCAL_S3_DEST_ENDPOINT', 'LOCAL_DYNAMODB_ENDPOINT']) {
   if (!env[name]) throw new Error(`${name} is not set: run through scripts/test-env/run.sh`);
@@ -84,7 +87,8 @@ function runCli(mode, srcBucket, dstBucket, tableName, variant = {}) {
     tags: variant.tags ?? true,
     quick: variant.quick ?? false,
   };
-  const run = spawnSync(process.execPath, ['--no-warnings', runner, mode, JSON.stringify(job)], {
+  const started = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, ['--no-warnings', ...NODE_FLAGS, runner, mode, JSON.stringify(job)], {
     env: { PATH: env.PATH, AWS_ACCESS_KEY_ID: env.LOCAL_S3_SOURCE_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.LOCAL_S3_SOURCE_SECRET_ACCESS_KEY, AWS_REGION: env.LOCAL_S3_SOURCE_REGION, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', POWERTOOLS_LOG_LEVEL: 'WARN' },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
@@ -92,7 +96,8 @@ function runCli(mode, srcBucket, dstBucket, tableName, variant = {}) {
   if (run.status !== 0) throw new Error(`runner ${mode} failed: ${run.stderr.slice(-2000)}`);
   const out = JSON.parse(run.stdout.trim().split('\n').pop());
   if (out.code !== 0) throw new Error(`${mode} did not finish clean: ${JSON.stringify(out.result).slice(0, 2000)}`);
-  return out;
+  // The whole process, start-up included, as rclone's is timed.
+  return { ...out, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
 function rclone(args) {
@@ -117,6 +122,41 @@ function rclone(args) {
   return { seconds };
 }
 
+/**
+ * The floor of any engine on the AWS SDK here: GET + PUT of every object, the body in memory,
+ * `CONCURRENCY` at once, nothing listed, planned or recorded. In its own process, timed whole.
+ */
+const FLOOR_SCRIPT = `
+const { S3Client, ListObjectsV2Command, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+const [srcBucket, dstBucket, concurrency] = process.argv.slice(1);
+const client = (p) => new S3Client({ endpoint: process.env['LOCAL_S3_' + p + '_ENDPOINT'], region: process.env['LOCAL_S3_' + p + '_REGION'], forcePathStyle: true,
+  credentials: { accessKeyId: process.env['LOCAL_S3_' + p + '_ACCESS_KEY_ID'], secretAccessKey: process.env['LOCAL_S3_' + p + '_SECRET_ACCESS_KEY'] },
+  requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+(async () => {
+  const [src, dst] = [client('SOURCE'), client('DEST')];
+  const keys = [];
+  for (let token; ; ) {
+    const page = await src.send(new ListObjectsV2Command({ Bucket: srcBucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) keys.push(o.Key);
+    if (!(token = page.NextContinuationToken)) break;
+  }
+  let next = 0;
+  await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
+    while (next < keys.length) {
+      const Key = keys[next++];
+      const got = await src.send(new GetObjectCommand({ Bucket: srcBucket, Key }));
+      await dst.send(new PutObjectCommand({ Bucket: dstBucket, Key, Body: Buffer.from(await got.Body.transformToByteArray()) }));
+    }
+  }));
+})();
+`;
+function sdkFloor(srcBucket, dstBucket) {
+  const started = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, ['--no-warnings', '-e', FLOOR_SCRIPT, srcBucket, dstBucket, String(CONCURRENCY)], { cwd: root, env, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`the SDK floor failed: ${run.stderr.slice(-2000)}`);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs, digits = 0) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 const perObject = (requests, n) => Object.entries(requests).sort().map(([op, c]) => `${op} ${(c / n).toFixed(2)}`).join(', ');
@@ -130,15 +170,21 @@ for (const set of process.env.BENCH_ONLY === 'verify' ? [] : SETS) {
   await fill(src, set.count, set.size);
   const ours = [];
   const theirs = [];
+  const floor = [];
   let requests;
-  for (let rep = 0; rep < REPS; rep++) {
-    const out = runCli('backfill', src, await bucket(dest, true), await table());
-    ours.push(set.count / out.seconds);
-    requests = out.requests;
-    theirs.push(set.count / rclone(['copy', `SRC:${src}`, `DST:${await bucket(dest, true)}`]).seconds);
-  }
+  // Interleaved; the order turns each repetition so no tool always runs on a warm server.
+  const steps = [
+    async () => {
+      const out = runCli('backfill', src, await bucket(dest, true), await table());
+      ours.push(set.count / out.seconds);
+      requests = out.requests;
+    },
+    async () => theirs.push(set.count / rclone(['copy', `SRC:${src}`, `DST:${await bucket(dest, true)}`]).seconds),
+    async () => floor.push(set.count / sdkFloor(src, await bucket(dest, true)).seconds),
+  ];
+  for (let rep = 0; rep < REPS; rep++) for (let i = 0; i < steps.length; i++) await steps[(i + rep) % steps.length]();
   const ratios = ours.map((o, i) => o / theirs[i]);
-  console.log(`${set.label}: backfill ${fmt(ours)} objects/s, rclone copy ${fmt(theirs)} objects/s, ratio ${fmt(ratios, 2)}; ${(total(requests) / set.count).toFixed(2)} requests/object (${perObject(requests, set.count)})`);
+  console.log(`${set.label}: backfill ${fmt(ours)} objects/s, rclone copy ${fmt(theirs)} objects/s, ratio ${fmt(ratios, 2)}; the SDK's floor (GET + PUT only) ${fmt(floor)} objects/s, ours / floor ${(median(ours) / median(floor)).toFixed(2)}; ${(total(requests) / set.count).toFixed(2)} requests/object (${perObject(requests, set.count)})`);
 }
 
 {

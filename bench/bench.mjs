@@ -170,7 +170,6 @@ async function handlerRun(objects, warmObjects, workers, env = {}) {
   const batches = [];
   for (let i = 0; i < objects.length; i += BATCH) batches.push(objects.slice(i, i + BATCH).map((o, j) => changeMessage(o, i + j)));
   const shares = Array.from({ length: workers }, (_, w) => batches.filter((_, b) => b % workers === w));
-  const server = serverCpu();
   const procs = shares.map((share, w) => {
     const jobFile = join(work, `job-${w}.json`);
     const warmup = [warmObjects.slice(w * BATCH, (w + 1) * BATCH).map((o, j) => changeMessage(o, j))];
@@ -186,10 +185,13 @@ async function handlerRun(objects, warmObjects, workers, env = {}) {
     return { child, ready, done };
   });
   await Promise.all(procs.map((p) => p.ready));
+  // The servers' CPU from "go" to the last result: not the warm-up, not the cleanup's deletes.
+  const server = serverCpu();
   const started = process.hrtime.bigint();
   for (const p of procs) p.child.stdin.write('go\n');
   const results = await Promise.all(procs.map((p) => p.done));
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const serverUsed = cpuSince(server);
   runnerJson('cleanup', { dstBucket, tableName });
   const records = results.reduce((n, r) => n + r.records, 0);
   const failures = results.reduce((n, r) => n + r.failures, 0);
@@ -201,7 +203,7 @@ async function handlerRun(objects, warmObjects, workers, env = {}) {
     records,
     cpu: results.reduce((n, r) => n + r.cpuSeconds, 0),
     rssMiB: Math.max(...results.map((r) => r.rssMiB)),
-    server: cpuSince(server),
+    server: serverUsed,
     counts,
   };
 }

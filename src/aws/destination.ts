@@ -67,14 +67,15 @@ export async function syncTags(client: S3Client, bucket: string, key: string, ve
  * (one bucket name may exist in two partitions).
  */
 export class VersioningCache {
-  private readonly known = new Map<string, boolean>();
+  private readonly known = new Map<string, Promise<boolean>>();
 
-  public async isVersioned(client: S3Client, bucket: string, destinationId: string = bucket): Promise<boolean> {
+  /** One GetBucketVersioning a destination, shared by the keys that ask at once; a failure is not kept. */
+  public isVersioned(client: S3Client, bucket: string, destinationId: string = bucket): Promise<boolean> {
     const cached = this.known.get(destinationId);
     if (cached !== undefined) return cached;
-    const { Status } = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
-    const versioned = Status === 'Enabled';
-    this.known.set(destinationId, versioned);
-    return versioned;
+    const asking = client.send(new GetBucketVersioningCommand({ Bucket: bucket })).then(({ Status }) => Status === 'Enabled');
+    this.known.set(destinationId, asking);
+    asking.catch(() => this.known.delete(destinationId));
+    return asking;
   }
 }

@@ -57,14 +57,57 @@ export interface KeyWrites {
   remove: ReadonlySet<string>;
 }
 
-type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
 const STATE = 'STATE';
 const UPLOAD = 'UPLOAD';
 const MAPPING_PREFIX = 'V#';
-const BATCH_WRITE_LIMIT = 25;
+export const BATCH_WRITE_LIMIT = 25;
 const MAX_BATCH_ROUNDS = 8;
 const mappingSk = (identity: string) => `${MAPPING_PREFIX}${identity}`;
+
+/** The partition of one source object on one destination. */
+export const partitionKey = (destinationId: string, bucket: string, key: string): string => `${destinationId}#${bucket}/${key}`;
+
+/** Files one table item under its kind, validated: an item this code cannot read is an error, not a guess. */
+export function addItem(items: KeyItems, item: Record<string, unknown>): void {
+  const sk = String(item.sk);
+  if (sk === STATE) items.state = keyStateSchema.parse(item);
+  else if (sk === UPLOAD) items.upload = uploadCheckpointSchema.parse(item);
+  else if (sk.startsWith(MAPPING_PREFIX)) items.mappings.set(sk.slice(MAPPING_PREFIX.length), versionMappingSchema.parse(item));
+}
+
+/** The sort keys of a key's STATE and UPLOAD items and of the map entries of these source identities. */
+export function itemSortKeys(identities: Iterable<string>): string[] {
+  return [STATE, UPLOAD, ...[...identities].map(mappingSk)];
+}
+
+/** One key's writes as BatchWriteItem requests: the state, the map entries put, those removed. */
+export function writeRequests(pk: string, writes: KeyWrites): WriteRequest[] {
+  const requests: WriteRequest[] = [];
+  if (writes.state) requests.push({ PutRequest: { Item: { pk, sk: STATE, ...writes.state } } });
+  for (const [identity, mapping] of writes.put) requests.push({ PutRequest: { Item: { pk, sk: mappingSk(identity), ...mapping } } });
+  for (const identity of writes.remove) {
+    if (!writes.put.has(identity)) requests.push({ DeleteRequest: { Key: { pk, sk: mappingSk(identity) } } });
+  }
+  return requests;
+}
+
+/** One BatchWriteItem of at most 25 requests; unprocessed items (throttling) sent again with backoff. */
+export async function batchWrite(client: DynamoDBDocumentClient, tableName: string, requests: WriteRequest[]): Promise<void> {
+  let pending = requests;
+  for (let round = 0; pending.length > 0; round++) {
+    if (round >= MAX_BATCH_ROUNDS) throw Object.assign(new Error(`${pending.length} state items still unprocessed`), { name: 'ThrottlingException' });
+    if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
+    const { UnprocessedItems } = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+    pending = UnprocessedItems?.[tableName] ?? [];
+  }
+}
+
+/** Takes the items of many keys' writes and stores them in shared BatchWriteItem requests. */
+export interface StateWriteSink {
+  add(key: string, requests: WriteRequest[]): Promise<void>;
+}
 
 export class KeyStateStore {
   private readonly pk: string;
@@ -74,9 +117,10 @@ export class KeyStateStore {
     private readonly tableName: string,
     destinationId: string,
     bucket: string,
-    key: string,
+    private readonly key: string,
+    private readonly buffer?: StateWriteSink,
   ) {
-    this.pk = `${destinationId}#${bucket}/${key}`;
+    this.pk = partitionKey(destinationId, bucket, key);
   }
 
   /** All of the key's items in one Query (a page holds thousands of map entries). Validated, not cast. */
@@ -93,12 +137,7 @@ export class KeyStateStore {
           ...(startKey !== undefined && { ExclusiveStartKey: startKey }),
         }),
       );
-      for (const item of page.Items ?? []) {
-        const sk = String(item.sk);
-        if (sk === STATE) items.state = keyStateSchema.parse(item);
-        else if (sk === UPLOAD) items.upload = uploadCheckpointSchema.parse(item);
-        else if (sk.startsWith(MAPPING_PREFIX)) items.mappings.set(sk.slice(MAPPING_PREFIX.length), versionMappingSchema.parse(item));
-      }
+      for (const item of page.Items ?? []) addItem(items, item);
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;
@@ -107,25 +146,13 @@ export class KeyStateStore {
   /**
    * Writes the state and the map changes: BatchWriteItem, 25 items a request, unprocessed items
    * retried with backoff. Unconditional: a key's messages are serialized by its FIFO group, and
-   * the plan is made from what both sides hold, so a lost race costs at most a re-plan.
+   * the plan is made from what both sides hold, so a lost race costs at most a re-plan. With a
+   * shared StateWriteBuffer (a direct backfill) the items join other keys' in fewer requests.
    */
   public async write(writes: KeyWrites): Promise<void> {
-    const requests: WriteRequest[] = [];
-    if (writes.state) requests.push({ PutRequest: { Item: { pk: this.pk, sk: STATE, ...writes.state } } });
-    for (const [identity, mapping] of writes.put) requests.push({ PutRequest: { Item: { pk: this.pk, sk: mappingSk(identity), ...mapping } } });
-    for (const identity of writes.remove) {
-      if (!writes.put.has(identity)) requests.push({ DeleteRequest: { Key: { pk: this.pk, sk: mappingSk(identity) } } });
-    }
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-      let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
-      for (let round = 0; pending.length > 0; round++) {
-        // Unprocessed items come back under throttling: back off before sending them again.
-        if (round >= MAX_BATCH_ROUNDS) throw Object.assign(new Error(`${pending.length} state items still unprocessed`), { name: 'ThrottlingException' });
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
-        const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = UnprocessedItems?.[this.tableName] ?? [];
-      }
-    }
+    const requests = writeRequests(this.pk, writes);
+    if (this.buffer) return this.buffer.add(this.key, requests);
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) await batchWrite(this.client, this.tableName, requests.slice(start, start + BATCH_WRITE_LIMIT));
   }
 
   /** The UPLOAD item as the copy engine's checkpoint store. */

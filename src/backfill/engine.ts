@@ -1,7 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { VersioningCache } from '../aws/destination';
+import type { KeyItems, StateWriteSink } from '../aws/state';
 import { KeyStateStore } from '../aws/state';
+import type { KeyItemsRequest } from '../aws/state-batch';
+import { readKeysItems } from '../aws/state-batch';
 import type { DestinationConfig, ReplicateConfig } from '../config';
 import { copyVersion } from '../copy/copy-version';
 import { PartBuffers } from '../copy/part-buffers';
@@ -18,6 +21,8 @@ export interface KeyEngineDependencies {
   source: S3Client;
   documents: DynamoDBDocumentClient;
   destinations: DestinationAccess;
+  /** Where the keys' writes go: shared batches (a direct backfill), or one BatchWriteItem a key. */
+  writes?: StateWriteSink;
 }
 
 /**
@@ -34,6 +39,12 @@ export class KeyEngine {
     this.buffers = new PartBuffers(deps.config.copyMemoryBudgetBytes);
   }
 
+  /** The table items of many keys on this destination, in bulk (BatchGetItem). */
+  public prefetch(destination: DestinationConfig, requests: readonly KeyItemsRequest[]): Promise<Map<string, KeyItems>> {
+    const { config, documents } = this.deps;
+    return readKeysItems(documents, config.tableName, { destinationId: destination.id, bucket: config.sourceBucket }, requests);
+  }
+
   /** `override` changes the destination's delete options for this run (reconcile --delete-extras). */
   public run(destination: DestinationConfig, request: Omit<KeyRequest, 'bucket'>, override: Partial<Pick<DestinationConfig, 'permanentDeletes'>> = {}): Promise<KeyResult> {
     const { config } = this.deps;
@@ -46,7 +57,7 @@ export class KeyEngine {
           destination: dest,
           destinationClient: client,
           destinationVersioned: await this.versioning.isVersioned(client, destination.bucket, destination.id),
-          store: new KeyStateStore(this.deps.documents, config.tableName, destination.id, config.sourceBucket, request.key),
+          store: new KeyStateStore(this.deps.documents, config.tableName, destination.id, config.sourceBucket, request.key, this.deps.writes),
           historyMode: config.historyMode,
           replicateSince: config.replicateSince,
           copy: (copy) => copyVersion({ ...copy, buffers: this.buffers }),

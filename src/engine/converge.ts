@@ -62,6 +62,8 @@ export interface KeyRequest {
   compareTags?: boolean;
   /** Both histories from a bulk listing (verify, backfill): the first read lists nothing per key. */
   listed?: ReadKeyRequest['listed'];
+  /** The key's table items read in bulk with the listing (see readKey). */
+  prefetched?: ReadKeyRequest['prefetched'];
   retryUnreplicable?: boolean;
   deleteForeign?: boolean;
   /** Plan only: nothing is written anywhere. */
@@ -116,6 +118,7 @@ export async function convergeKey(request: KeyRequest, ctx: ConvergeContext, cha
       ...(request.compareTags !== undefined && { compareTags: request.compareTags }),
       // A re-plan reads again: what was listed is out of date once the plan has run in part.
       ...(round === 1 && request.listed !== undefined && { listed: request.listed }),
+      ...(round === 1 && request.prefetched !== undefined && { prefetched: request.prefetched }),
       ...(request.removedAtSource !== undefined && { checkGone: [request.removedAtSource] }),
       ...(request.history === 'all' && { fullHistory: true }),
       remainingTimeMs: ctx.remainingTimeMs,

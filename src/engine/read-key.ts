@@ -28,6 +28,12 @@ export interface ReadKeyRequest {
   checkGone?: readonly string[];
   /** Both keys' whole histories, already listed by a bulk listing of a prefix (verify, backfill): no listing per key. */
   listed?: { source: HistoryEntry[]; destination: HistoryEntry[] };
+  /**
+   * The key's table items read in bulk with other keys' (STATE, UPLOAD and the map entries of the
+   * listed source identities): used instead of the Query when they account for every listed
+   * destination entry, the only case where the entries not fetched cannot change the plan.
+   */
+  prefetched?: KeyItems;
   /** Also read the tags of both currents (verify and backfill; events say when tags change). */
   compareTags?: boolean;
   /** Checked between pages: a history too long for this invocation stops the read. */
@@ -52,7 +58,7 @@ export async function readKey(request: ReadKeyRequest): Promise<KeyRead> {
   const destinationPages = destination.versioned ? pages(destination, request.listed?.destination) : undefined;
 
   const [items, firstSource, firstDestination] = await Promise.all([
-    request.store.readAll(),
+    usablePrefetch(request) ?? request.store.readAll(),
     denyAsPermanent(sourcePages.next(), `list versions of ${source.key}`),
     destinationPages ? destinationPages.next() : headUnversioned(destination),
   ]);
@@ -102,6 +108,20 @@ export async function readKey(request: ReadKeyRequest): Promise<KeyRead> {
   };
   if (request.compareTags) await readCurrentTags(request, facts);
   return { facts, items };
+}
+
+/**
+ * The prefetched items, when every listed destination entry is the mirror of a fetched map entry.
+ * A map entry not fetched names a source version the listing does not hold: its mirror, if still
+ * on the destination, would show here as an unaccounted entry (then the Query reads them all);
+ * if not, it is a dangling entry, which only a full read would clean up.
+ */
+function usablePrefetch(request: ReadKeyRequest): KeyItems | undefined {
+  const { prefetched, listed } = request;
+  if (prefetched === undefined || listed === undefined || !request.destination.versioned) return undefined;
+  const mirrors = new Set<string>();
+  for (const mapping of prefetched.mappings.values()) if (mapping.destinationVersionId !== undefined) mirrors.add(mapping.destinationVersionId);
+  return listed.destination.every((entry) => mirrors.has(entry.versionId)) ? prefetched : undefined;
 }
 
 /** A whole history already listed, as the one and last page. */

@@ -1,6 +1,5 @@
 import '../helpers/quiet-powertools';
 import { PutObjectCommand, PutObjectTaggingCommand, DeleteObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
-import { documentClient, sourceS3Client } from '../../src/aws/clients';
 import { KeyEngine } from '../../src/backfill/engine';
 import type { ConvergeResult } from '../../src/cli/commands/converge';
 import { runConverge } from '../../src/cli/commands/converge';
@@ -9,12 +8,9 @@ import { runRedrive } from '../../src/cli/commands/redrive';
 import { runStatus } from '../../src/cli/commands/status';
 import type { VerifyResult } from '../../src/cli/commands/verify';
 import { runVerify } from '../../src/cli/commands/verify';
-import type { CliContext } from '../../src/cli/context';
-import { memoryOutput } from '../../src/cli/output';
-import { LocalDestinations } from '../../src/cli/settings';
 import type { Pipeline } from '../helpers/pipeline';
 import { createPipeline, currentObject, versionHistory } from '../helpers/pipeline';
-import { localEnv } from '../helpers/local-env';
+import { cliContext } from '../helpers/cli-context';
 import { deleteAndEvent, putAndEvent, putTagsAndEvent } from '../helpers/s3-events';
 
 /**
@@ -24,17 +20,7 @@ import { deleteAndEvent, putAndEvent, putTagsAndEvent } from '../helpers/s3-even
  * converges; reconcile removes only replicas unless forced; verify ends at zero.
  */
 
-function cli(p: Pipeline): CliContext & { out: ReturnType<typeof memoryOutput> } {
-  const env = localEnv();
-  return {
-    config: p.config,
-    source: sourceS3Client(p.config.endpoints),
-    sqs: p.sqs,
-    documents: documentClient(p.config.endpoints),
-    destinations: new LocalDestinations({ accessKeyId: env.dest.accessKeyId, secretAccessKey: env.dest.secretAccessKey }, p.config),
-    out: memoryOutput(true),
-  };
-}
+const cli = cliContext;
 
 async function verify(p: Pipeline, prefix = '', quick = false): Promise<{ code: number; result: VerifyResult }> {
   const ctx = cli(p);

@@ -1,5 +1,6 @@
 import { formatPlan } from '../../core/format-plan';
 import type { KeyStatus } from '../../core/planner';
+import { StateWriteBuffer } from '../../aws/state-batch';
 import { KeyEngine } from '../../backfill/engine';
 import type { CliContext } from '../context';
 import { EXIT } from '../context';
@@ -46,17 +47,20 @@ const LEFT_LIMIT = 1000;
  * --delete-extras, and even then only replicas are deleted unless --force.
  */
 export async function runConverge(ctx: CliContext, options: ConvergeOptions): Promise<number> {
-  const engine = new KeyEngine(ctx);
+  const mode = options.history ?? ctx.config.historyMode;
   const tallies: Tally[] = [];
   const started = Date.now();
   for (const destination of ctx.config.destinations) {
     const tally: Tally = { destination: destination.id, keys: 0, outcomes: {}, versionsCopied: 0, bytes: 0, failed: [], left: [] };
     const progress = ctx.out.progress(`${options.extras ? 'reconcile' : 'backfill'} ${destination.id}`);
+    // The keys' state and map entries go to the table in shared batches, drained at the end.
+    const writes = new StateWriteBuffer(ctx.documents, ctx.config.tableName);
+    const engine = new KeyEngine({ ...ctx, writes });
     await forEachPair(ctx, destination, options.prefix, options.concurrency, async (pair) => {
       const onlyAtDestination = pair.source === undefined;
       if (onlyAtDestination && !options.extras) return;
       tally.keys += 1;
-      if (options.quick === true && sameHistories(pair, options.history ?? ctx.config.historyMode)) {
+      if (options.quick === true && sameHistories(pair, mode)) {
         tally.outcomes['in-sync'] = (tally.outcomes['in-sync'] ?? 0) + 1;
         progress.tick();
         return;
@@ -68,6 +72,7 @@ export async function runConverge(ctx: CliContext, options: ConvergeOptions): Pr
           {
             key: pair.key,
             listed: listedOf(pair),
+            ...(pair.items !== undefined && { prefetched: pair.items }),
             compareTags: true,
             ...(options.history !== undefined && { history: options.history }),
             ...(options.retryUnreplicable === true && { retryUnreplicable: true }),
@@ -89,7 +94,11 @@ export async function runConverge(ctx: CliContext, options: ConvergeOptions): Pr
         tally.failed.push({ key: pair.key, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       }
       progress.tick();
-    }).finally(() => progress.stop());
+    }, { read: (requests) => engine.prefetch(destination, requests), wanted: (pair) => options.quick !== true || !sameHistories(pair, mode) })
+      .finally(() => progress.stop())
+      .finally(async () => {
+        for (const [key, error] of await writes.drain()) tally.failed.push({ key, error });
+      });
     tallies.push(tally);
   }
   const seconds = (Date.now() - started) / 1000;

@@ -48,19 +48,27 @@ export interface VerifyResult {
  */
 export async function runVerify(ctx: CliContext, options: VerifyOptions): Promise<number> {
   const engine = new KeyEngine(ctx);
+  const mode = options.history ?? ctx.config.historyMode;
   const reports: DestinationReport[] = [];
   for (const destination of ctx.config.destinations) {
     const report: DestinationReport = { destination: destination.id, counts: { 'in-sync': 0, missing: 0, stale: 0, extra: 0, unreplicable: 0, failed: 0 }, keys: [] };
     const progress = ctx.out.progress(`verify ${destination.id}`);
     await forEachPair(ctx, destination, options.prefix, options.concurrency, async (pair) => {
       let entry: KeyReport;
-      if (options.quick === true && sameHistories(pair, options.history ?? ctx.config.historyMode)) {
+      if (options.quick === true && sameHistories(pair, mode)) {
         report.counts['in-sync'] += 1;
         progress.tick();
         return;
       }
       try {
-        const { plan } = await engine.run(destination, { key: pair.key, listed: listedOf(pair), compareTags: options.tags, dryRun: true, ...(options.history !== undefined && { history: options.history }) });
+        const { plan } = await engine.run(destination, {
+          key: pair.key,
+          listed: listedOf(pair),
+          ...(pair.items !== undefined && { prefetched: pair.items }),
+          compareTags: options.tags,
+          dryRun: true,
+          ...(options.history !== undefined && { history: options.history }),
+        });
         entry = { key: pair.key, status: plan.status, plan: formatPlan(plan) };
       } catch (error) {
         entry = { key: pair.key, status: 'failed', plan: [error instanceof Error ? `${error.name}: ${error.message}` : String(error)] };
@@ -68,7 +76,7 @@ export async function runVerify(ctx: CliContext, options: VerifyOptions): Promis
       report.counts[entry.status] += 1;
       if (entry.status !== 'in-sync' && report.keys.length < options.show) report.keys.push(entry);
       progress.tick();
-    }).finally(() => progress.stop());
+    }, { read: (requests) => engine.prefetch(destination, requests), wanted: (pair) => options.quick !== true || !sameHistories(pair, mode) }).finally(() => progress.stop());
     report.keys.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
     reports.push(report);
   }
