@@ -1,7 +1,7 @@
 # partition-s3-replicate: build, test and package the Lambda, and check the Terraform module.
 # `make help` lists the targets.
 
-.PHONY: all help clean build lint test test-unit test-integration test-faults validate dist demo bench \
+.PHONY: all help clean build lint test test-unit test-integration test-faults validate dist demo bench bench-backfill bench-server \
         lint-report test-report ci
 
 SHELL := /bin/bash
@@ -76,5 +76,12 @@ demo: build ## Replicate a mix of objects between two local "partitions" and pri
 bench: build ## Throughput, CPU, requests per record, memory and cold start against rclone, on local servers
 	command -v rclone >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends rclone; }
 	$(TEST_ENV) node bench/bench.mjs
+
+bench-backfill: ## backfill and verify against rclone copy and rclone check (and the SDK's own GET + PUT floor)
+	command -v rclone >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends rclone; }
+	$(TEST_ENV) node bench/backfill.mjs
+
+bench-server: ## the S3 server's CPU per small-object create, with and without the two listings
+	$(TEST_ENV) node bench/server-cost.mjs
 
 ci: lint test validate dist

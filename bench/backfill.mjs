@@ -9,7 +9,7 @@
 // Both tools are timed as whole processes (start-up, listing and work).
 // verify runs three ways: full (tags compared), --no-tags, and --quick (listings trusted where they match).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,19 @@ if (spawnSync('rclone', ['version']).status !== 0) throw new Error('rclone is no
 const work = mkdtempSync(join(tmpdir(), 'bench-backfill-'));
 const runner = join(work, 'runner.mjs');
 await build({ entryPoints: [join(root, 'bench/backfill-runner.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile: runner, logLevel: 'warning', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+
+// GNU time gives each process's client CPU (user + system); without it CPU is not reported.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+/** spawnSync under GNU time: the result, wall seconds and the process's CPU seconds (NaN without GNU time). */
+function timed(command, args, options) {
+  const stats = join(work, 'time.txt');
+  const [cmd, argv] = TIME ? [TIME, ['-f', '%U %S', '-o', stats, command, ...args]] : [command, args];
+  const started = process.hrtime.bigint();
+  const run = spawnSync(cmd, argv, options);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = TIME && run.status === 0 ? readFileSync(stats, 'utf8').trim().split('\n').pop().split(' ').reduce((a, b) => a + Number(b), 0) : NaN;
+  return { run, seconds, cpu };
+}
 
 const side = (prefix) => ({
   endpoint: env[`LOCAL_S3_${prefix}_ENDPOINT`],
@@ -87,8 +100,7 @@ function runCli(mode, srcBucket, dstBucket, tableName, variant = {}) {
     tags: variant.tags ?? true,
     quick: variant.quick ?? false,
   };
-  const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, ['--no-warnings', ...NODE_FLAGS, runner, mode, JSON.stringify(job)], {
+  const { run, seconds, cpu } = timed(process.execPath, ['--no-warnings', ...NODE_FLAGS, runner, mode, JSON.stringify(job)], {
     env: { PATH: env.PATH, AWS_ACCESS_KEY_ID: env.LOCAL_S3_SOURCE_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.LOCAL_S3_SOURCE_SECRET_ACCESS_KEY, AWS_REGION: env.LOCAL_S3_SOURCE_REGION, AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED', AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED', POWERTOOLS_LOG_LEVEL: 'WARN' },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
@@ -97,7 +109,7 @@ function runCli(mode, srcBucket, dstBucket, tableName, variant = {}) {
   const out = JSON.parse(run.stdout.trim().split('\n').pop());
   if (out.code !== 0) throw new Error(`${mode} did not finish clean: ${JSON.stringify(out.result).slice(0, 2000)}`);
   // The whole process, start-up included, as rclone's is timed.
-  return { ...out, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { ...out, seconds, cpu };
 }
 
 function rclone(args) {
@@ -112,14 +124,12 @@ function rclone(args) {
   });
   const config = join(work, 'rclone.conf');
   writeFileSync(config, '');
-  const started = process.hrtime.bigint();
-  const run = spawnSync('rclone', [...args, '--s3-no-check-bucket', '--transfers', String(CONCURRENCY), '--checkers', String(CONCURRENCY), '-v', '--stats-one-line', '--stats', '0'], {
+  const { run, seconds, cpu } = timed('rclone', [...args, '--s3-no-check-bucket', '--transfers', String(CONCURRENCY), '--checkers', String(CONCURRENCY), '-v', '--stats-one-line', '--stats', '0'], {
     env: { PATH: env.PATH, HOME: work, RCLONE_CONFIG: config, ...remote('SRC', 'SOURCE'), ...remote('DST', 'DEST') },
     encoding: 'utf8',
   });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (run.status !== 0) throw new Error(`rclone ${args[0]} failed: ${run.stderr.slice(-2000)}`);
-  return { seconds };
+  return { seconds, cpu };
 }
 
 /**
@@ -151,10 +161,9 @@ const client = (p) => new S3Client({ endpoint: process.env['LOCAL_S3_' + p + '_E
 })();
 `;
 function sdkFloor(srcBucket, dstBucket) {
-  const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, ['--no-warnings', '-e', FLOOR_SCRIPT, srcBucket, dstBucket, String(CONCURRENCY)], { cwd: root, env, encoding: 'utf8' });
+  const { run, seconds, cpu } = timed(process.execPath, ['--no-warnings', '-e', FLOOR_SCRIPT, srcBucket, dstBucket, String(CONCURRENCY)], { cwd: root, env, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`the SDK floor failed: ${run.stderr.slice(-2000)}`);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { seconds, cpu };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -171,20 +180,25 @@ for (const set of process.env.BENCH_ONLY === 'verify' ? [] : SETS) {
   const ours = [];
   const theirs = [];
   const floor = [];
+  const cpu = { ours: [], rclone: [], floor: [] };
   let requests;
+  const note = (rates, cpus, r) => {
+    rates.push(set.count / r.seconds);
+    cpus.push((r.cpu * 1000) / set.count);
+  };
   // Interleaved; the order turns each repetition so no tool always runs on a warm server.
   const steps = [
     async () => {
       const out = runCli('backfill', src, await bucket(dest, true), await table());
-      ours.push(set.count / out.seconds);
+      note(ours, cpu.ours, out);
       requests = out.requests;
     },
-    async () => theirs.push(set.count / rclone(['copy', `SRC:${src}`, `DST:${await bucket(dest, true)}`]).seconds),
-    async () => floor.push(set.count / sdkFloor(src, await bucket(dest, true)).seconds),
+    async () => note(theirs, cpu.rclone, rclone(['copy', `SRC:${src}`, `DST:${await bucket(dest, true)}`])),
+    async () => note(floor, cpu.floor, sdkFloor(src, await bucket(dest, true))),
   ];
   for (let rep = 0; rep < REPS; rep++) for (let i = 0; i < steps.length; i++) await steps[(i + rep) % steps.length]();
   const ratios = ours.map((o, i) => o / theirs[i]);
-  console.log(`${set.label}: backfill ${fmt(ours)} objects/s, rclone copy ${fmt(theirs)} objects/s, ratio ${fmt(ratios, 2)}; the SDK's floor (GET + PUT only) ${fmt(floor)} objects/s, ours / floor ${(median(ours) / median(floor)).toFixed(2)}; ${(total(requests) / set.count).toFixed(2)} requests/object (${perObject(requests, set.count)})`);
+  console.log(`${set.label}: backfill ${fmt(ours)} objects/s, rclone copy ${fmt(theirs)} objects/s, ratio ${fmt(ratios, 2)}; the SDK's floor (GET + PUT only) ${fmt(floor)} objects/s, ours / floor ${(median(ours) / median(floor)).toFixed(2)}; client CPU ms/object: ours ${fmt(cpu.ours, 2)}, rclone ${fmt(cpu.rclone, 2)}, floor ${fmt(cpu.floor, 2)}; ${(total(requests) / set.count).toFixed(2)} requests/object (${perObject(requests, set.count)})`);
 }
 
 {

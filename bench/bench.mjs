@@ -36,6 +36,8 @@ const PARTS_IN_FLIGHT = 4;
 const BATCH = 10;
 const MAX_WORKERS = 8;
 const REPS = Number(process.env.BENCH_REPS ?? 3);
+// Batches each handler process converges before it is measured (BENCH_WARM_BATCHES): a warm function has compiled its paths.
+const WARM_BATCHES = Number(process.env.BENCH_WARM_BATCHES ?? 5);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 // --no-warnings: the SDK's Node 20 notice once per worker; BENCH_WORKER_FLAGS e.g. --cpu-prof.
 const WORKER_FLAGS = ['--no-warnings', ...(process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean)];
@@ -163,7 +165,7 @@ const changeMessage = (o, i) => ({
 
 /**
  * Spawns `workers` handler processes over the objects (batches of 10 distinct keys, dealt round
- * robin); each first converges 10 warm-up keys of its own, then all start at once.
+ * robin); each first converges BENCH_WARM_BATCHES (default 5) batches of warm-up keys of its own, then all start at once.
  */
 async function handlerRun(objects, warmObjects, workers, env = {}) {
   const { dstBucket, tableName } = runnerJson('target', { table: true }).result;
@@ -172,7 +174,8 @@ async function handlerRun(objects, warmObjects, workers, env = {}) {
   const shares = Array.from({ length: workers }, (_, w) => batches.filter((_, b) => b % workers === w));
   const procs = shares.map((share, w) => {
     const jobFile = join(work, `job-${w}.json`);
-    const warmup = [warmObjects.slice(w * BATCH, (w + 1) * BATCH).map((o, j) => changeMessage(o, j))];
+    const own = warmObjects.slice(w * BATCH * WARM_BATCHES, (w + 1) * BATCH * WARM_BATCHES);
+    const warmup = Array.from({ length: WARM_BATCHES }, (_, b) => own.slice(b * BATCH, (b + 1) * BATCH).map((o, j) => changeMessage(o, b * BATCH + j)));
     writeFileSync(jobFile, JSON.stringify({ env: functionEnv(objects[0].bucket, dstBucket, tableName), secret, batches: share, warmup }));
     const child = spawn(process.execPath, [...WORKER_FLAGS, join(work, 'worker.js'), jobFile], { env: { ...process.env, ...lambdaEnv, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -206,6 +209,18 @@ async function handlerRun(objects, warmObjects, workers, env = {}) {
     server: serverUsed,
     counts,
   };
+}
+
+/**
+ * Deletes a large run's destination bucket and has RGW reclaim the space now: its garbage
+ * collector would free the tail objects only minutes later, and a few GiB-sized runs in a row
+ * would fill the test OSD (RGW then blocks every write).
+ */
+function dropLarge(dstBucket) {
+  runnerJson('cleanup', { dstBucket });
+  const conf = join(process.env.TEST_ENV_DIR ?? join(root, '.test-env'), 'ceph.conf');
+  const gc = spawnSync('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], { encoding: 'utf8' });
+  if (gc.status !== 0) console.error(`bench: radosgw-admin gc process failed (space is reclaimed later): ${(gc.stderr ?? '').slice(-500)}`);
 }
 
 // ---------------------------------------------------------------- cold start
@@ -292,7 +307,7 @@ try {
   const setSpecs = wanted.filter((s) => SETS[s]).map((s) => SETS[s]);
   const needSmall = wanted.includes('cold') && !wanted.includes('small');
   // Warm-up keys, 10 a worker: each handler process converges them before it is measured.
-  const warm = wanted.includes('small') || wanted.includes('mib') ? [{ name: 'warm', size: 4 * 1024, count: 10 * MAX_WORKERS }] : [];
+  const warm = wanted.includes('small') || wanted.includes('mib') ? [{ name: 'warm', size: 4 * 1024, count: BATCH * WARM_BATCHES * MAX_WORKERS }] : [];
   const specs = [...setSpecs, ...(needSmall ? [{ name: 'small', size: 4 * 1024, count: 10 }] : []), ...warm];
   console.log(`bench: ${REPS} repetitions; setting up ${specs.map((s) => `${s.count} x ${s.size >= MiB ? `${s.size / MiB} MiB` : `${s.size / 1024} KiB`}`).join(', ')} on the source`);
   const { sets } = runnerJson('setup', { sizes: specs }).result;
@@ -341,7 +356,7 @@ try {
       const oursRun = () => {
         const { dstBucket } = runnerJson('target', {}).result;
         const r = runnerJson('engine', job('engine', dstBucket));
-        runnerJson('cleanup', { dstBucket });
+        dropLarge(dstBucket);
         note(`${name} ours`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} ours cpu`, r.cpu / gib);
         record(`${name} ours rss`, r.rssMiB);
@@ -350,7 +365,7 @@ try {
       const rcloneRun = (label, flags) => {
         const { dstBucket } = runnerJson('target', {}).result;
         const r = rclone([`src:${object.bucket}/${name}/`, `dst:${dstBucket}/${name}/`, '--transfers=1', ...flags]);
-        runnerJson('cleanup', { dstBucket });
+        dropLarge(dstBucket);
         note(`${name} ${label}`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} ${label} cpu`, r.cpu / gib);
         record(`${name} ${label} rss`, r.rssMiB);
@@ -359,7 +374,7 @@ try {
       const uploadRun = () => {
         const { dstBucket } = runnerJson('target', {}).result;
         const r = runnerJson('upload', job('upload', dstBucket));
-        runnerJson('cleanup', { dstBucket });
+        dropLarge(dstBucket);
         note(`${name} upload-only`, object.size / MiB / r.wall, 'MiB/s');
         record(`${name} upload-only server`, r.server.rgw / gib);
       };

@@ -56,7 +56,13 @@ locals {
 
 # Not in local.functions: it holds REPLICATE_SINCE, which is taken after the relay side exists.
 locals {
-  replicate_environment = merge(local.common_environment, { PARTS_IN_FLIGHT = tostring(var.parts_in_flight) }, var.environment_variables, {
+  # WHEN_REQUIRED: every body already carries its signed SHA-256, which S3 verifies; the SDK's
+  # default CRC32 of each body would be a second hash of the same bytes.
+  replicate_environment = merge(local.common_environment, {
+    PARTS_IN_FLIGHT                  = tostring(var.parts_in_flight)
+    RECORDS_IN_FLIGHT                = tostring(var.records_in_flight)
+    AWS_REQUEST_CHECKSUM_CALCULATION = "WHEN_REQUIRED"
+    }, var.environment_variables, {
     TABLE_NAME        = aws_dynamodb_table.state.name
     QUEUE_URL         = aws_sqs_queue.main.url
     DLQ_URL           = aws_sqs_queue.dlq.url

@@ -330,6 +330,17 @@ variable "parts_in_flight" {
   }
 }
 
+variable "records_in_flight" {
+  description = "Records of different keys one replicate invocation works on at once (one key's records always in order). 1-10: a batch holds at most 10."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.records_in_flight >= 1 && var.records_in_flight <= 10 && floor(var.records_in_flight) == var.records_in_flight
+    error_message = "records_in_flight must be a whole number from 1 to 10."
+  }
+}
+
 ################################################################################
 # Lambda functions
 ################################################################################

@@ -206,6 +206,10 @@ run "wiring" {
     error_message = "The replicate function must get MAX_RECEIVE_COUNT (the redrive's) and FAILURE_TOPIC_ARN (the module's topic by default)."
   }
   assert {
+    condition     = aws_lambda_function.replicate.environment[0].variables["RECORDS_IN_FLIGHT"] == "10" && aws_lambda_function.replicate.environment[0].variables["PARTS_IN_FLIGHT"] == "4" && aws_lambda_function.replicate.environment[0].variables["AWS_REQUEST_CHECKSUM_CALCULATION"] == "WHEN_REQUIRED"
+    error_message = "The replicate function must get RECORDS_IN_FLIGHT and PARTS_IN_FLIGHT from their variables, and no second checksum of each body (WHEN_REQUIRED)."
+  }
+  assert {
     condition     = alltrue([for f in [aws_lambda_function.relay, aws_lambda_function.replicate] : f.environment[0].variables["POWERTOOLS_SERVICE_NAME"] == "partition-s3-replicate" && f.environment[0].variables["POWERTOOLS_METRICS_NAMESPACE"] == "PartitionS3Replicate/partition-s3-replicate"])
     error_message = "Both functions' metrics must carry this instance's service name and namespace (derived from name)."
   }

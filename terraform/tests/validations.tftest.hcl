@@ -105,6 +105,7 @@ run "reject_queue_alarm_and_replication_settings" {
     history_mode                     = "some"
     destination_storage_class        = "COLD"
     parts_in_flight                  = 0
+    records_in_flight                = 11
     secret_recovery_window_days      = 3
     secret_kms_key_arn               = "key"
     queue_visibility_timeout_seconds = 5399 # < 6 x 900
@@ -115,7 +116,7 @@ run "reject_queue_alarm_and_replication_settings" {
     var.queue_retention_seconds, var.max_receive_count, var.batch_size, var.maximum_concurrency, var.event_retry_attempts,
     var.event_max_age_seconds, var.alarm_email, var.alarm_topic_kms_key_arn,
     var.failure_topic_arn, var.failure_topic_kms_key_arn, var.secret_reader_arns,
-    var.alarm_period_seconds, var.history_mode, var.destination_storage_class, var.parts_in_flight,
+    var.alarm_period_seconds, var.history_mode, var.destination_storage_class, var.parts_in_flight, var.records_in_flight,
     var.secret_recovery_window_days, var.secret_kms_key_arn, var.queue_visibility_timeout_seconds, var.deploy_localzip,
   ]
 }
