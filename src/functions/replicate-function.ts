@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -54,6 +55,10 @@ export function createReplicateHandler(input: ReplicateDependencies) {
   const deps: ReplicateDependencies = { ...input, copy: (request) => input.copy({ ...request, buffers }) };
 
   const processBatch = async (event: SQSEvent, context: Context, options?: { signal?: AbortSignal }): Promise<Settled[]> => {
+    // Every request of every record in flight listens on the invocation's one signal (removing its
+    // listener when it ends): dozens at once is expected, not a leak, and Node's warning would be a
+    // non-JSON line in the function's log.
+    if (options?.signal) setMaxListeners(0, options.signal);
     // The checkpoint margin never takes more than a quarter of the invocation (short timeouts).
     const marginMs = Math.min(config.checkpointMarginMs, context.getRemainingTimeInMillis() / 4);
     return runFifoBatch(event.Records, {

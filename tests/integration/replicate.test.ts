@@ -53,6 +53,26 @@ describe('replication against real S3 and DynamoDB servers', () => {
     await expectConverged(p, 'docs/report.txt');
   });
 
+  it('runs ten records at once on the invocation\'s one abort signal without a listener-leak warning (a non-JSON log line)', async () => {
+    // Node prints the warning on the process's stderr (jest's sandbox sees no 'warning' event).
+    const written: string[] = [];
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const events = [];
+      for (let i = 0; i < 10; i++) events.push((await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: `fan/k${i}`, Body: `body ${i}` })).event);
+      await p.deliver(events, { batchSize: 10 });
+      // Warnings are printed on a later tick.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      stderr.mockRestore();
+    }
+    for (let i = 0; i < 10; i++) await expectConverged(p, `fan/k${i}`);
+    expect(written.filter((line) => line.includes('MaxListenersExceededWarning'))).toEqual([]);
+  });
+
   it('copies a zero-byte object without a content type', async () => {
     const { event } = await putAndEvent(p.source, { Bucket: p.sourceBucket, Key: 'empty', Body: '' });
     await p.deliver([event]);
