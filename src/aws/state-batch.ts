@@ -65,8 +65,9 @@ export async function readKeysItems(
  * that a key's later writes never overtake its earlier ones; a later write of the same item
  * replaces the pending one (BatchWriteItem refuses two requests for one item). A partial batch
  * waits at most `maxWaitMs`. `drain()` sends the rest and names the keys whose items could not be
- * stored: a crash before that loses only map entries, which the next run rebuilds from the
- * replicas' metadata (a HEAD each) instead of copying again.
+ * stored: a crash before that loses the keys' state and map entries, which the next run rebuilds
+ * from the replicas' metadata (a HEAD each) instead of copying again. `settle(key)` sends a key's
+ * pending items before its items are read again (a re-plan), so the read sees its own writes.
  */
 export class StateWriteBuffer implements StateWriteSink {
   private readonly pending = new Map<string, { key: string; request: WriteRequest }>();
@@ -90,6 +91,15 @@ export class StateWriteBuffer implements StateWriteSink {
     }, this.options.maxWaitMs ?? 100);
     // Backpressure: the table is slower than the copies.
     if (this.pending.size >= (this.options.highWater ?? 1000)) await this.pump;
+  }
+
+  /** Sends the pending items of this key (and whatever shares their requests). */
+  public async settle(key: string): Promise<void> {
+    const holds = () => [...this.pending.values()].some((entry) => entry.key === key);
+    while (holds() || this.pump) {
+      this.kick(true);
+      await this.pump;
+    }
   }
 
   /** Sends everything pending; the keys whose items could not be stored, with the error. */

@@ -107,6 +107,8 @@ export async function batchWrite(client: DynamoDBDocumentClient, tableName: stri
 /** Takes the items of many keys' writes and stores them in shared BatchWriteItem requests. */
 export interface StateWriteSink {
   add(key: string, requests: WriteRequest[]): Promise<void>;
+  /** Stores the key's pending items before they are read again. */
+  settle(key: string): Promise<void>;
 }
 
 export class KeyStateStore {
@@ -125,6 +127,8 @@ export class KeyStateStore {
 
   /** All of the key's items in one Query (a page holds thousands of map entries). Validated, not cast. */
   public async readAll(): Promise<KeyItems> {
+    // A re-plan reads what this key's earlier round wrote: pending shared writes go first.
+    await this.buffer?.settle(this.key);
     const items: KeyItems = { mappings: new Map() };
     let startKey: Record<string, unknown> | undefined;
     do {

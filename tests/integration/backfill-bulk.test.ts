@@ -67,6 +67,23 @@ it("a backfill writes 30 keys' state in shared batches; verify then reads the ta
   expect(check.count('BatchGetItemCommand')).toBeGreaterThan(0);
 });
 
+it('a bulk read that fails leaves each key to its own Query: the run goes on', async () => {
+  // Prepare: every BatchGetItem refused.
+  const check = counted();
+  check.ctx.documents.middlewareStack.add(
+    (next, context) => (args) => (context.commandName === 'BatchGetItemCommand' ? Promise.reject(Object.assign(new Error('refused'), { name: 'InternalServerError' })) : next(args)),
+    { step: 'initialize', name: 'refuseBatchGet' },
+  );
+
+  // Act
+  const code = await runVerify(check.ctx, { prefix: '', history: 'all', concurrency: 8, show: 100, tags: false });
+
+  // Assess
+  expect(code).toBe(0);
+  expect((check.ctx.out.results[0] as VerifyResult).destinations[0]!.counts['in-sync']).toBe(30);
+  expect(check.count('QueryCommand')).toBe(30);
+});
+
 it('a destination version no fetched map entry names sends its key to the full read, and the plan is the per-key one', async () => {
   // Prepare: a foreign version on top of one replica.
   const key = KEYS[3]!;

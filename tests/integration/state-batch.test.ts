@@ -90,6 +90,20 @@ describe('StateWriteBuffer', () => {
     expect(await buffer.drain()).toEqual(new Map());
   });
 
+  it("settle(key) stores the key's pending items, so a Query of the key (a re-plan) sees its own writes", async () => {
+    // Prepare
+    const buffer = new StateWriteBuffer(documents, table, { maxWaitMs: 10_000 });
+    await storeOf(keyName(9), buffer).write({ state: state('v9'), put: new Map([['v9', mapping('d9')]]), remove: new Set() });
+
+    // Act: the key's own store, reading through the buffer.
+    const items = await storeOf(keyName(9), buffer).readAll();
+
+    // Assess
+    expect(items.state?.sourceVersion).toBe('v9');
+    expect([...items.mappings.keys()]).toEqual(['v9']);
+    expect(await buffer.drain()).toEqual(new Map());
+  });
+
   it('names every key whose items could not be stored, with the reason', async () => {
     // Prepare: a table that does not exist.
     const buffer = new StateWriteBuffer(documents, `${table}-missing`, { maxWaitMs: 10_000 });

@@ -58,7 +58,9 @@ async function* withItems(pairs: AsyncIterable<KeyPair>, prefetch: Prefetch): As
         ? [{ key: pair.key, identities: pair.source.entries.map(versionIdentity) }]
         : [],
     );
-    return { pairs: next.value, items: requests.length > 0 ? await prefetch.read(requests) : new Map<string, KeyItems>() };
+    // The bulk read only saves Queries: if it fails, each key reads its own items (and fails alone).
+    const items = requests.length > 0 ? await prefetch.read(requests).catch(() => new Map<string, KeyItems>()) : new Map<string, KeyItems>();
+    return { pairs: next.value, items };
   };
   const ahead: ReturnType<typeof load>[] = [];
   const readAhead = () => {
